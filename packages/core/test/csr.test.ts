@@ -46,7 +46,10 @@ describe('parseCsr', () => {
   });
 
   it('reads a request made by @peculiar/x509 with an Ed25519 key', async () => {
-    const keys = (await webcrypto.subtle.generateKey('Ed25519', true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey('Ed25519', true, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
     const req = await Pkcs10CertificateRequestGenerator.create({
       name: 'CN=system:node:ed, O=system:nodes',
       keys,

@@ -1,0 +1,246 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiRequest, type Credentials } from './api.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { requireBinaries } from './paths.ts';
+import { clientCert, genKey, issue, type KeyPair, makeCa, rsaPublicKey } from './pki.ts';
+import { killTrackedSync, reapOrphans, startProcess, stopTracked, waitFor } from './processes.ts';
+
+export const SANDBOX_PREFIX = 'kubectl-certs-sandbox-';
+const STATE = 'cluster.json';
+
+interface State {
+  dir: string;
+  server: string;
+  apiPort: number;
+  caCertFile: string;
+  caKeyFile: string;
+}
+
+/** A running sandbox control plane: etcd + kube-apiserver + kube-controller-manager on loopback. */
+export class Cluster {
+  readonly dir: string;
+  readonly server: string;
+  readonly ca: KeyPair;
+  readonly admin: Credentials;
+  readonly adminKubeconfig: string;
+
+  private constructor(state: State) {
+    this.dir = state.dir;
+    this.server = state.server;
+    this.ca = {
+      certFile: state.caCertFile,
+      keyFile: state.caKeyFile,
+      cert: readFileSync(state.caCertFile, 'utf8'),
+      key: readFileSync(state.caKeyFile, 'utf8'),
+    };
+    const pki = join(this.dir, 'pki');
+    this.admin = {
+      server: this.server,
+      ca: this.ca.cert,
+      cert: readFileSync(join(pki, 'admin.crt'), 'utf8'),
+      key: readFileSync(join(pki, 'admin.key'), 'utf8'),
+    };
+    this.adminKubeconfig = join(this.dir, 'admin.kubeconfig');
+  }
+
+  /** Attaches to a cluster started by another process (vitest's global setup) from its folder. */
+  static attach(dir: string): Cluster {
+    return new Cluster(JSON.parse(readFileSync(join(dir, STATE), 'utf8')) as State);
+  }
+
+  static async start(opts: { log?: (line: string) => void } = {}): Promise<Cluster> {
+    const log = opts.log ?? (() => {});
+    const bins = requireBinaries();
+    const reaped = await reapOrphans(tmpdir(), SANDBOX_PREFIX);
+    if (reaped.length) log(`stopped ${reaped.length} sandbox(es) left by a killed run`);
+    const dir = mkdtempSync(join(tmpdir(), SANDBOX_PREFIX));
+    for (const sub of ['pki', 'logs', 'etcd', 'kcm-certs', 'apiserver-certs', 'nodes', 'csrs'])
+      mkdirSync(join(dir, sub));
+    // If this process dies without stopping the cluster, take the servers with it.
+    process.once('exit', () => killTrackedSync(dir));
+    try {
+      return await boot(dir, bins, log);
+    } catch (e) {
+      await stopTracked(dir, 3_000);
+      throw e;
+    }
+  }
+
+  /** A client identity signed by the cluster CA, e.g. a plain user with no RBAC bindings. */
+  userCredentials(name: string, groups: string[] = []): Credentials & { kubeconfig: string } {
+    const dir = join(this.dir, 'users');
+    mkdirSync(dir, { recursive: true });
+    const subject = [...groups.map((g) => `/O=${g}`), `/CN=${name}`].join('');
+    const pair = clientCert(dir, name.replaceAll(':', '_'), subject, this.ca);
+    const creds = { server: this.server, ca: this.ca.cert, cert: pair.cert, key: pair.key };
+    return {
+      ...creds,
+      kubeconfig: writeKubeconfig(join(dir, `${name.replaceAll(':', '_')}.kubeconfig`), creds, name),
+    };
+  }
+
+  async stop(opts: { purge?: boolean } = {}): Promise<void> {
+    await stopTracked(this.dir);
+    if (opts.purge ?? true) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      s.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function makePki(pki: string): void {
+  const ca = makeCa(pki, 'ca', '/CN=kubectl-certs-sandbox-ca');
+  issue(pki, 'apiserver', '/CN=kube-apiserver', ca, [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
+  ]);
+  clientCert(pki, 'admin', '/O=system:masters/CN=kubectl-certs-admin', ca);
+  clientCert(pki, 'kube-controller-manager', '/CN=system:kube-controller-manager', ca);
+  genKey(join(pki, 'sa.key'), 'rsa');
+  rsaPublicKey(join(pki, 'sa.key'), join(pki, 'sa.pub'));
+}
+
+async function boot(
+  dir: string,
+  bins: ReturnType<typeof requireBinaries>,
+  log: (l: string) => void,
+): Promise<Cluster> {
+  const pki = join(dir, 'pki');
+  const t0 = Date.now();
+  makePki(pki);
+  const [etcdPort, etcdPeer, apiPort, kcmPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const server = `https://127.0.0.1:${apiPort}`;
+  const state: State = {
+    dir,
+    server,
+    apiPort,
+    caCertFile: join(pki, 'ca.crt'),
+    caKeyFile: join(pki, 'ca.key'),
+  };
+  writeFileSync(join(dir, STATE), JSON.stringify(state, null, 2));
+  const cluster = Cluster.attach(dir);
+  writeKubeconfig(cluster.adminKubeconfig, cluster.admin, 'kubectl-certs-admin');
+  const kcmCreds = {
+    server,
+    ca: cluster.ca.cert,
+    cert: readFileSync(join(pki, 'kube-controller-manager.crt'), 'utf8'),
+    key: readFileSync(join(pki, 'kube-controller-manager.key'), 'utf8'),
+  };
+  const kcmKubeconfig = writeKubeconfig(
+    join(dir, 'kcm.kubeconfig'),
+    kcmCreds,
+    'system:kube-controller-manager',
+  );
+  const logFile = (n: string) => join(dir, 'logs', `${n}.log`);
+
+  const etcd = startProcess(dir, 'etcd', bins.etcd, [
+    '--name',
+    'sandbox',
+    '--data-dir',
+    join(dir, 'etcd'),
+    '--listen-client-urls',
+    `http://127.0.0.1:${etcdPort}`,
+    '--advertise-client-urls',
+    `http://127.0.0.1:${etcdPort}`,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${etcdPeer}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${etcdPeer}`,
+    '--initial-cluster',
+    `sandbox=http://127.0.0.1:${etcdPeer}`,
+    '--initial-cluster-state',
+    'new',
+    '--logger=zap',
+    '--log-level=warn',
+  ]);
+  await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, {
+    timeoutMs: 30_000,
+    child: etcd,
+    logFile: logFile('etcd'),
+  });
+  log(`etcd ready (${Date.now() - t0} ms)`);
+
+  const apiserver = startProcess(dir, 'kube-apiserver', bins['kube-apiserver'], [
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${apiPort}`,
+    '--insecure-port=0',
+    `--cert-dir=${join(dir, 'apiserver-certs')}`,
+    `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
+    `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
+    `--client-ca-file=${state.caCertFile}`,
+    '--service-cluster-ip-range=10.96.0.0/24',
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${join(pki, 'sa.pub')}`,
+    `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+    '--api-audiences=https://kubernetes.default.svc.cluster.local',
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    '--endpoint-reconciler-type=none',
+    '--allow-privileged=false',
+    '--profiling=false',
+    '--v=1',
+  ]);
+  await waitFor(
+    'kube-apiserver /readyz',
+    async () => (await apiRequest(cluster.admin, 'GET', '/readyz')).body === 'ok',
+    {
+      timeoutMs: 90_000,
+      child: apiserver,
+      logFile: logFile('kube-apiserver'),
+    },
+  );
+  log(`kube-apiserver ready on ${server} (${Date.now() - t0} ms)`);
+
+  const kcm = startProcess(dir, 'kube-controller-manager', bins['kube-controller-manager'], [
+    `--kubeconfig=${kcmKubeconfig}`,
+    `--authentication-kubeconfig=${kcmKubeconfig}`,
+    `--authorization-kubeconfig=${kcmKubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${kcmPort}`,
+    '--port=0',
+    `--cert-dir=${join(dir, 'kcm-certs')}`,
+    '--controllers=csrsigning,csrapproving,csrcleaner,root-ca-cert-publisher,serviceaccount-token,serviceaccount,namespace',
+    `--cluster-signing-cert-file=${state.caCertFile}`,
+    `--cluster-signing-key-file=${state.caKeyFile}`,
+    `--root-ca-file=${state.caCertFile}`,
+    `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+    '--use-service-account-credentials=true',
+    '--leader-elect=false',
+    '--profiling=false',
+    '--v=2',
+  ]);
+  // The controllers really work once root-ca-cert-publisher has written kube-root-ca.crt.
+  await waitFor(
+    'kube-controller-manager (kube-root-ca.crt published)',
+    async () =>
+      (await apiRequest(cluster.admin, 'GET', '/api/v1/namespaces/default/configmaps/kube-root-ca.crt'))
+        .status === 200,
+    {
+      timeoutMs: 60_000,
+      child: kcm,
+      logFile: logFile('kube-controller-manager'),
+    },
+  );
+  log(`control plane up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${dir})`);
+  return cluster;
+}
