@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// kubectl-certs: run by kubectl as "kubectl certs ...", or directly.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(`error: kubectl-certs needs Node.js 22.19 or newer (found ${process.version})\n`);
+  process.exit(1);
+}
+const { main } = await import('../dist/kubectl-certs.js');
+await main(process.argv.slice(2), import.meta.url);

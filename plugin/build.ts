@@ -1,0 +1,29 @@
+// Bundles the CLI into dist/: one entry plus lazily loaded chunks, so `--help` never loads
+// @kubernetes/client-node (commands import it inside run()).
+import { readFileSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const pkg = JSON.parse(readFileSync(new URL('package.json', import.meta.url), 'utf8')) as { version: string };
+rmSync(new URL('dist', import.meta.url), { recursive: true, force: true });
+
+const result = await build({
+  entryPoints: { 'kubectl-certs': 'src/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  sourcemap: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+  define: { KUBECTL_CERTS_VERSION: JSON.stringify(pkg.version) },
+  // Some dependencies are CommonJS and require() Node built-ins at run time.
+  banner: {
+    js: "import { createRequire as __kcCreateRequire } from 'node:module'; const require = __kcCreateRequire(import.meta.url);",
+  },
+});
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+console.log(
+  `plugin: dist/ ${(bytes / 1e6).toFixed(1)} MB in ${Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length} files`,
+);

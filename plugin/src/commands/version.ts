@@ -1,0 +1,38 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.ts';
+import { renderData } from '../output.ts';
+
+declare const KUBECTL_CERTS_VERSION: string;
+
+export default class Version extends BaseCommand {
+  static override summary = 'Print the client version and, unless --client, the API server version.';
+  static override examples = [
+    { description: 'Client and server versions of the current context:', command: 'kubectl certs version' },
+    { description: 'Only the client, as JSON:', command: 'kubectl certs version --client -o json' },
+    { description: 'Another context:', command: 'kubectl certs --context prod version' },
+  ];
+  static override flags = {
+    client: Flags.boolean({ description: 'Print the client version only; do not contact a server.' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Version);
+    const g = this.globals(flags);
+    const clientVersion = {
+      version: `v${KUBECTL_CERTS_VERSION}`,
+      nodeVersion: process.version,
+      platform: `${process.platform}/${process.arch}`,
+    };
+    let serverVersion: { gitVersion: string } | undefined;
+    if (!flags.client) {
+      const { serverVersion: fetch } = await import('../kube/server-version.ts');
+      serverVersion = await fetch(g);
+    }
+    if (g.output !== 'table') {
+      this.log(renderData({ clientVersion, ...(serverVersion ? { serverVersion } : {}) }, g.output));
+      return;
+    }
+    this.log(`Client Version: ${clientVersion.version}`);
+    if (serverVersion) this.log(`Server Version: ${serverVersion.gitVersion}`);
+  }
+}

@@ -1,0 +1,39 @@
+import { UserError } from '../user-error.ts';
+
+interface MaybeApiException {
+  code?: number;
+  body?: unknown;
+  message?: string;
+  cause?: { code?: string; message?: string };
+}
+
+/**
+ * Turns what client-node throws (ApiException with an HTTP code and a Status body, or a network
+ * error) into one line a cluster admin understands.
+ */
+export function describeApiError(e: unknown, what: string, server: string): UserError {
+  if (e instanceof UserError) return e;
+  const err = e as MaybeApiException;
+  if (typeof err.code === 'number') {
+    const status = parseStatus(err.body);
+    if (err.code === 401)
+      return new UserError(
+        `${what}: the server at ${server} did not accept our credentials (401 Unauthorized)`,
+      );
+    if (err.code === 403) return new UserError(`${what}: forbidden: ${status ?? 'RBAC denied the request'}`);
+    return new UserError(`${what}: HTTP ${err.code}${status ? `: ${status}` : ''}`);
+  }
+  const cause = err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+  return new UserError(`${what}: cannot reach ${server}: ${cause}`);
+}
+
+function parseStatus(body: unknown): string | undefined {
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body || undefined;
+    }
+  }
+  return (body as { message?: string } | undefined)?.message;
+}

@@ -1,0 +1,30 @@
+import { Errors, flush, run } from '@oclif/core';
+import { moveGlobalFlagsAfterCommand } from './argv.ts';
+import { UserError } from './user-error.ts';
+
+export { COMMANDS } from './commands.ts';
+
+/**
+ * Runs the CLI. Every failure ends as one line "error: ..." on stderr and a non-zero exit code;
+ * the stack trace only with --debug or DEBUG=kubectl-certs.
+ */
+export async function main(argv: string[], root: string): Promise<void> {
+  const debug = argv.includes('--debug') || /\bkubectl-certs\b|\*/.test(process.env.DEBUG ?? '');
+  try {
+    await run(moveGlobalFlagsAfterCommand(argv), root);
+    await flush();
+  } catch (e) {
+    process.exitCode = report(e, debug);
+  }
+}
+
+function report(e: unknown, debug: boolean): number {
+  if (e instanceof Errors.ExitError) return e.oclif.exit ?? 0;
+  const err = e instanceof Error ? e : new Error(String(e));
+  const oclifExit = (err as { oclif?: { exit?: number } }).oclif?.exit;
+  const code = err instanceof UserError ? err.exitCode : (oclifExit ?? 1);
+  const first = err.message.split('\n')[0]?.trim() || err.name;
+  process.stderr.write(`error: ${first}\n`);
+  if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+  return code;
+}
