@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -27,4 +28,17 @@ export function requireBinaries(): Record<Binary, string> {
     );
   }
   return Object.fromEntries(BINARIES.map((b) => [b, join(dir, b)])) as Record<Binary, string>;
+}
+
+/**
+ * Builds the binaries with scripts/sandbox-build.sh when any is missing (progress on stderr).
+ * Used by the test command and the demo so that a fresh clone needs no extra step.
+ */
+export function ensureSandboxBinaries(): void {
+  const dir = sandboxBinDir();
+  if (BINARIES.every((b) => existsSync(join(dir, b)))) return;
+  process.stderr.write(`sandbox control plane not built yet: building it once into ${dir} (about 6 minutes)\n`);
+  const script = new URL('../../scripts/sandbox-build.sh', import.meta.url).pathname;
+  const r = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new SandboxError(`building the sandbox control plane failed (exit ${r.status}); see the lines above`);
 }
