@@ -35,7 +35,11 @@ function kubectl(...args: string[]): void {
   const out = execFileSync('kubectl', args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KUBECONFIG: cluster?.adminKubeconfig, PATH: [pathDir, dirname(process.execPath), process.env.PATH].join(delimiter) },
+    env: {
+      ...process.env,
+      KUBECONFIG: cluster?.adminKubeconfig,
+      PATH: [pathDir, dirname(process.execPath), process.env.PATH].join(delimiter),
+    },
   });
   say(out.trimEnd().replace(/^/gm, '    '));
 }
@@ -44,11 +48,19 @@ function servedChain(k: FakeKubelet): Promise<CertificateInfo[]> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: k.host, port: k.port, rejectUnauthorized: false }, () => {
       const pems: string[] = [];
-      for (let c = s.getPeerCertificate(true); c?.raw && !pems.some((p) => p === c.raw.toString('base64')); c = c.issuerCertificate) {
+      for (
+        let c = s.getPeerCertificate(true);
+        c?.raw && !pems.some((p) => p === c.raw.toString('base64'));
+        c = c.issuerCertificate
+      ) {
         pems.push(c.raw.toString('base64'));
       }
       s.end();
-      resolve(pems.map((b64) => parseCertificates(new Uint8Array(Buffer.from(b64, 'base64')))[0] as CertificateInfo));
+      resolve(
+        pems.map(
+          (b64) => parseCertificates(new Uint8Array(Buffer.from(b64, 'base64')))[0] as CertificateInfo,
+        ),
+      );
     });
     s.on('error', reject);
   });
@@ -57,9 +69,15 @@ function servedChain(k: FakeKubelet): Promise<CertificateInfo[]> {
 async function main(): Promise<void> {
   say(bold('kubectl-certs demo: kubelet serving certificates on a real Kubernetes control plane'));
   ensureSandboxBinaries();
-  symlinkSync(new URL('../plugin/bin/kubectl-certs.js', import.meta.url).pathname, join(pathDir, 'kubectl-certs'));
+  symlinkSync(
+    new URL('../plugin/bin/kubectl-certs.js', import.meta.url).pathname,
+    join(pathDir, 'kubectl-certs'),
+  );
 
-  section(1, 'Start a sandbox control plane (etcd 3.4, kube-apiserver and kube-controller-manager v1.20.2) on loopback');
+  section(
+    1,
+    'Start a sandbox control plane (etcd 3.4, kube-apiserver and kube-controller-manager v1.20.2) on loopback',
+  );
   const t0 = Date.now();
   cluster = await Cluster.start();
   say(`  up in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${cluster.server}`);
@@ -73,7 +91,12 @@ async function main(): Promise<void> {
     kubelets.push(k);
     nodes.push(await addNode(cluster, name, { ip, kubeletPort: k.port }));
   }
-  kubectl('get', 'nodes', '-o', 'custom-columns=NAME:.metadata.name,INTERNAL-IP:.status.addresses[0].address,KUBELET-PORT:.status.daemonEndpoints.kubeletEndpoint.Port');
+  kubectl(
+    'get',
+    'nodes',
+    '-o',
+    'custom-columns=NAME:.metadata.name,INTERNAL-IP:.status.addresses[0].address,KUBELET-PORT:.status.daemonEndpoints.kubeletEndpoint.Port',
+  );
 
   section(3, 'What a client that trusts the cluster CA (like metrics-server) finds on each kubelet');
   const roots = parseCertificates(cluster.ca.cert);
@@ -82,7 +105,9 @@ async function main(): Promise<void> {
     const leaf = chain[0] as CertificateInfo;
     const verdict = await verifyChain(chain, roots, new Date());
     say(`  ${k.node} at ${k.host}:${k.port}`);
-    say(`    subject ${leaf.subject.text}, issuer ${leaf.issuer.text}${leaf.selfIssued ? ' (self-signed)' : ''}`);
+    say(
+      `    subject ${leaf.subject.text}, issuer ${leaf.issuer.text}${leaf.selfIssued ? ' (self-signed)' : ''}`,
+    );
     say(`    SANs: DNS ${leaf.sans.dns.join(', ') || 'none'}; IP ${leaf.sans.ip.join(', ') || 'none'}`);
     say(`    verified with the cluster CA: ${verdict.ok ? 'yes' : `no: ${verdict.message}`}`);
   }
@@ -90,8 +115,15 @@ async function main(): Promise<void> {
 
   section(4, 'With serverTLSBootstrap: true, each kubelet files a kubelet-serving CSR instead, and waits');
   for (const n of nodes) await fileServingCsr(cluster, n);
-  kubectl('get', 'csr', '-o', 'custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName,REQUESTOR:.spec.username,CONDITION:.status.conditions[*].type');
-  say('  (no CONDITION: Pending. Someone must approve them, safely: that is `kubectl certs approve-serving`, coming next.)');
+  kubectl(
+    'get',
+    'csr',
+    '-o',
+    'custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName,REQUESTOR:.spec.username,CONDITION:.status.conditions[*].type',
+  );
+  say(
+    '  (no CONDITION: Pending. Someone must approve them, safely: that is `kubectl certs approve-serving`, coming next.)',
+  );
 
   section(5, 'kubectl-certs runs as a kubectl plugin');
   kubectl('plugin', 'list');

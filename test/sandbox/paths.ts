@@ -37,8 +37,13 @@ export function requireBinaries(): Record<Binary, string> {
 export function ensureSandboxBinaries(): void {
   const dir = sandboxBinDir();
   if (BINARIES.every((b) => existsSync(join(dir, b)))) return;
-  process.stderr.write(`sandbox control plane not built yet: building it once into ${dir} (about 6 minutes)\n`);
+  process.stderr.write(
+    `sandbox control plane not built yet: building it once into ${dir} (about 6 minutes)\n`,
+  );
   const script = new URL('../../scripts/sandbox-build.sh', import.meta.url).pathname;
   const r = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new SandboxError(`building the sandbox control plane failed (exit ${r.status}); see the lines above`);
+  if (r.status !== 0)
+    throw new SandboxError(
+      `building the sandbox control plane failed (exit ${r.status}); see the lines above`,
+    );
 }
