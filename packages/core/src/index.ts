@@ -1,3 +1,6 @@
+export * from './csr-policy/decide-all.ts';
+export * from './csr-policy/evaluate.ts';
+export * from './csr-policy/types.ts';
 export * from './x509/certificate.ts';
 export * from './x509/chain.ts';
 export * from './x509/csr.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type KeySpec = 'rsa2048' | 'rsa1024' | 'rsa3072' | 'p256' | 'p384' | 'ed25519';
+export type KeySpec = 'rsa2048' | 'rsa1024' | 'rsa3072' | 'p256' | 'p384' | 'p521' | 'ed25519';
 
 const KEY_ARGS: Record<KeySpec, string[]> = {
   rsa1024: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'],
@@ -12,6 +12,7 @@ const KEY_ARGS: Record<KeySpec, string[]> = {
   rsa3072: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:3072'],
   p256: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
   p384: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384'],
+  p521: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'],
   ed25519: ['-algorithm', 'ED25519'],
 };
 
@@ -77,6 +78,8 @@ export class OpenSsl {
     const cnf = [
       '[req]',
       'prompt = no',
+      'utf8 = yes',
+      'string_mask = utf8only',
       'distinguished_name = dn',
       ...(sans.length ? ['req_extensions = ext'] : []),
       '[dn]',

@@ -1,0 +1,58 @@
+import { type CsrInfo, parseCsr, verifyCsrSignatures } from '../x509/csr.ts';
+import { evaluate } from './evaluate.ts';
+import {
+  type CsrRequest,
+  type Decision,
+  type DnsAnswer,
+  KUBELET_SERVING_SIGNER,
+  type PolicyInput,
+  type PolicyOptions,
+} from './types.ts';
+
+/** Decodes spec.request (base64 of PEM) and parses it; a failure is kept as a reason. */
+export function parseRequest(csr: CsrRequest): PolicyInput['parsed'] {
+  try {
+    return { ok: true, value: parseCsr(Buffer.from(csr.request, 'base64').toString('latin1')) };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+/** Cheap pre-filter: only pending kubelet-serving CSRs are worth parsing and verifying. */
+function inScope(csr: CsrRequest): boolean {
+  return (
+    csr.signerName === KUBELET_SERVING_SIGNER &&
+    !csr.conditions.some((c) => ['Approved', 'Denied', 'Failed'].includes(c.type))
+  );
+}
+
+/**
+ * Decides many CSRs at once: parses them, verifies all signatures concurrently (WebCrypto is
+ * asynchronous, so a batch is several times faster than one by one), then evaluates each.
+ */
+export async function decideAll(
+  csrs: readonly CsrRequest[],
+  nodes: PolicyInput['nodes'],
+  options: PolicyOptions,
+  dns?: Map<string, DnsAnswer>,
+): Promise<Decision[]> {
+  const parsed = csrs.map((c) =>
+    inScope(c) ? parseRequest(c) : ({ ok: false, error: 'not in scope' } as const),
+  );
+  const toVerify = parsed.flatMap((p, i) => (p.ok ? [{ i, csr: p.value }] : []));
+  const verified = await verifyCsrSignatures(toVerify.map((v) => v.csr as CsrInfo));
+  const valid = new Array<boolean>(csrs.length).fill(false);
+  toVerify.forEach((v, k) => {
+    valid[v.i] = verified[k] ?? false;
+  });
+  return csrs.map((csr, i) =>
+    evaluate({
+      csr,
+      parsed: parsed[i] as PolicyInput['parsed'],
+      signatureValid: valid[i] ?? false,
+      nodes,
+      dns,
+      options,
+    }),
+  );
+}

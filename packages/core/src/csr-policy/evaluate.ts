@@ -1,0 +1,72 @@
+import type { Check } from './check.ts';
+import { dnsResolution } from './checks/dns-resolution.ts';
+import { dnsSans } from './checks/dns-sans.ts';
+import { dnsSuffixes } from './checks/dns-suffixes.ts';
+import { expiration } from './checks/expiration.ts';
+import { ipRanges } from './checks/ip-ranges.ts';
+import { ipSans } from './checks/ip-sans.ts';
+import { key } from './checks/key.ts';
+import { nodeExists } from './checks/node-exists.ts';
+import { nodeNamePattern } from './checks/node-name-pattern.ts';
+import { request } from './checks/request.ts';
+import { requester } from './checks/requester.ts';
+import { sanTypes } from './checks/san-types.ts';
+import { signature } from './checks/signature.ts';
+import { signer } from './checks/signer.ts';
+import { state } from './checks/state.ts';
+import { subject } from './checks/subject.ts';
+import { usages } from './checks/usages.ts';
+import { type CheckResult, type Decision, fail, type PolicyInput, skip } from './types.ts';
+
+/** Every check, in the order a reader would ask the questions (gates first). */
+export const CHECKS: readonly Check[] = [
+  signer,
+  state,
+  requester,
+  request,
+  subject,
+  signature,
+  key,
+  usages,
+  sanTypes,
+  nodeExists,
+  ipSans,
+  dnsSans,
+  nodeNamePattern,
+  ipRanges,
+  dnsSuffixes,
+  expiration,
+  dnsResolution,
+];
+
+/**
+ * Decides one CSR: "ignore" when a gate fails (not a kubelet-serving CSR, or already decided),
+ * "refuse" when any check fails, "approve" only when none does. Every check is reported. A check
+ * that throws counts as failed: the policy fails closed.
+ */
+export function evaluate(input: PolicyInput): Decision {
+  const checks: CheckResult[] = [];
+  let gate: CheckResult | undefined;
+  for (const c of CHECKS) {
+    if (gate) {
+      checks.push(skip(c.id, 'not evaluated'));
+      continue;
+    }
+    const r = runSafely(c, input);
+    checks.push(r);
+    if (c.gate && r.outcome === 'fail') gate = r;
+  }
+  const name = input.csr.name;
+  if (gate) return { csr: name, decision: 'ignore', reason: gate.message, checks };
+  const failed = checks.find((r) => r.outcome === 'fail');
+  if (failed) return { csr: name, decision: 'refuse', reason: failed.message, checks };
+  return { csr: name, decision: 'approve', reason: 'every check passed', checks };
+}
+
+function runSafely(c: Check, input: PolicyInput): CheckResult {
+  try {
+    return c.run(input);
+  } catch (e) {
+    return fail(c.id, `the check could not run (${(e as Error).message}); refusing`);
+  }
+}

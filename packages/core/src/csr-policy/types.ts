@@ -1,0 +1,96 @@
+import type { CsrInfo } from '../x509/csr.ts';
+
+export const KUBELET_SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
+export const NODE_USER_PREFIX = 'system:node:';
+export const NODES_GROUP = 'system:nodes';
+
+/** The parts of a certificates.k8s.io/v1 CertificateSigningRequest the policy reads. */
+export interface CsrRequest {
+  name: string;
+  signerName: string;
+  username: string;
+  groups: string[];
+  usages: string[];
+  /** spec.request: base64 of the PEM, as the API stores it. */
+  request: string;
+  expirationSeconds?: number | undefined;
+  conditions: { type: string; status?: string }[];
+}
+
+export interface NodeAddress {
+  type: string;
+  address: string;
+}
+
+export interface NodeFacts {
+  name: string;
+  addresses: NodeAddress[];
+}
+
+/** What a DNS lookup of one name gave; resolution is done by the caller and injected. */
+export type DnsAnswer = { addresses: string[] } | { error: string };
+
+/** kubelet-csr-approver's settings under our names, so its users can switch. */
+export interface PolicyOptions {
+  /** Most DNS + IP SANs a request may carry. */
+  maxSans: number;
+  /** The node name must match (like providerRegex). */
+  nodeNamePattern?: RegExp | undefined;
+  /** Every IP SAN must be inside one of these CIDRs (like providerIpPrefixes). */
+  allowedIpRanges?: string[] | undefined;
+  /** Every DNS SAN other than the bare node name must end in one of these suffixes. */
+  allowedDnsSuffixes?: string[] | undefined;
+  /** spec.expirationSeconds, when present, may not exceed this (like max-expiration-sec). */
+  maxExpirationSeconds?: number | undefined;
+  /** DNS SANs must resolve only to the node's own addresses (answers injected in the input). */
+  resolveDns?: boolean | undefined;
+}
+
+export const DEFAULT_OPTIONS: PolicyOptions = { maxSans: 10 };
+
+/**
+ * Everything the checks look at, gathered by the caller. A failure while gathering is recorded,
+ * not thrown: the checks that need the missing part fail, so the decision fails closed.
+ */
+export interface PolicyInput {
+  csr: CsrRequest;
+  /** The parsed request, or why it could not be parsed. */
+  parsed: { ok: true; value: CsrInfo } | { ok: false; error: string };
+  /** Result of verifying the request's signature (batched by the caller). */
+  signatureValid: boolean;
+  /** All Node objects, or why they could not be listed. */
+  nodes: { ok: true; value: NodeFacts[] } | { ok: false; error: string };
+  /** DNS answers per DNS SAN; only read when options.resolveDns is set. */
+  dns?: Map<string, DnsAnswer> | undefined;
+  options: PolicyOptions;
+}
+
+export type Outcome = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  id: string;
+  outcome: Outcome;
+  /** One sentence a cluster admin understands. */
+  message: string;
+}
+
+export type Verdict = 'approve' | 'refuse' | 'ignore';
+
+export interface Decision {
+  csr: string;
+  decision: Verdict;
+  /** The message of the first check that decided it (failing, or ignoring), or why it passes. */
+  reason: string;
+  checks: CheckResult[];
+}
+
+export const pass = (id: string, message: string): CheckResult => ({ id, outcome: 'pass', message });
+export const fail = (id: string, message: string): CheckResult => ({ id, outcome: 'fail', message });
+export const skip = (id: string, message: string): CheckResult => ({ id, outcome: 'skip', message });
+
+/** The node name claimed by spec.username, or undefined when it is not a node identity. */
+export function requesterNode(csr: CsrRequest): string | undefined {
+  if (!csr.username.startsWith(NODE_USER_PREFIX)) return undefined;
+  const name = csr.username.slice(NODE_USER_PREFIX.length);
+  return name === '' ? undefined : name;
+}
