@@ -1,3 +1,4 @@
+import { formatSans } from '../x509/subject-alt-names.ts';
 import type { Check } from './check.ts';
 import { dnsResolution } from './checks/dns-resolution.ts';
 import { dnsSans } from './checks/dns-sans.ts';
@@ -56,11 +57,15 @@ export function evaluate(input: PolicyInput): Decision {
     checks.push(r);
     if (c.gate && r.outcome === 'fail') gate = r;
   }
-  const name = input.csr.name;
-  if (gate) return { csr: name, decision: 'ignore', reason: gate.message, checks };
+  const base = {
+    csr: input.csr.name,
+    sans: input.parsed.ok ? formatSans(input.parsed.value.sans) : [],
+    checks,
+  };
+  if (gate) return { ...base, decision: 'ignore', reason: gate.message };
   const failed = checks.find((r) => r.outcome === 'fail');
-  if (failed) return { csr: name, decision: 'refuse', reason: failed.message, checks };
-  return { csr: name, decision: 'approve', reason: 'every check passed', checks };
+  if (failed) return { ...base, decision: 'refuse', reason: `${failed.id}: ${failed.message}` };
+  return { ...base, decision: 'approve', reason: 'every check passed' };
 }
 
 function runSafely(c: Check, input: PolicyInput): CheckResult {

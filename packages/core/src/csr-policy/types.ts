@@ -78,6 +78,8 @@ export type Verdict = 'approve' | 'refuse' | 'ignore';
 
 export interface Decision {
   csr: string;
+  /** The requested SANs as "DNS:x", "IP:y", ... (empty when the request could not be parsed). */
+  sans: string[];
   decision: Verdict;
   /** The message of the first check that decided it (failing, or ignoring), or why it passes. */
   reason: string;

@@ -1,0 +1,123 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.ts';
+import { parseDuration } from '../duration.ts';
+import { UserError } from '../user-error.ts';
+
+export default class ApproveServing extends BaseCommand {
+  static override summary =
+    'Approve kubelet serving CSRs that really belong to their node; explain every decision.';
+  static override description =
+    `Decides pending kubernetes.io/kubelet-serving CertificateSigningRequests: a CSR is approved only when it was filed by the node it names (system:node:<name> in system:nodes), its subject is exactly that node, its key and usages are a serving set, and every DNS and IP SAN is an address of that Node and of no other. Anything else is refused with its reason and left Pending (or marked Denied with --deny). CSRs of other signers are never touched.
+
+Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 on errors.`;
+  static override examples = [
+    {
+      description: 'Decide the CSRs of one node and show why, without writing:',
+      command: 'kubectl certs approve-serving --node worker-1 --dry-run',
+    },
+    {
+      description: 'Approve every safe pending serving CSR; deny the rest:',
+      command: 'kubectl certs approve-serving --all --deny',
+    },
+    {
+      description: 'Decide named CSRs, every check as YAML:',
+      command: 'kubectl certs approve-serving csr-7qcz2 csr-bm5mc -o yaml',
+    },
+    {
+      description: "Like kubelet-csr-approver's providerRegex and providerIpPrefixes:",
+      command:
+        "kubectl certs approve-serving --all --node-name-pattern 'worker-\\d+' --allowed-ip-ranges 10.0.0.0/8",
+    },
+  ];
+  static override strict = false;
+  static override args = { csr: Args.string({ description: 'Names of CSRs to decide.' }) };
+  static override flags = {
+    node: Flags.string({ description: 'Decide the CSRs filed by this node (repeatable).', multiple: true }),
+    all: Flags.boolean({ description: 'Decide every pending kubelet-serving CSR.' }),
+    'dry-run': Flags.boolean({ description: 'Decide and report; write nothing.' }),
+    deny: Flags.boolean({ description: 'Mark refused CSRs Denied (default: leave them Pending).' }),
+    'show-ignored': Flags.boolean({
+      description: 'Also list CSRs that are not ours to decide (other signers, already decided).',
+    }),
+    'max-sans': Flags.integer({ description: 'Most DNS + IP SANs a CSR may carry.', default: 10, min: 1 }),
+    'node-name-pattern': Flags.string({ description: 'Regular expression the whole node name must match.' }),
+    'allowed-ip-ranges': Flags.string({
+      description: 'CIDRs every IP SAN must be in (comma-separated, repeatable).',
+      multiple: true,
+    }),
+    'allowed-dns-suffixes': Flags.string({
+      description: 'Suffixes every DNS SAN other than the node name must end in (comma-separated).',
+      multiple: true,
+    }),
+    'max-expiration': Flags.string({ description: 'Longest spec.expirationSeconds to accept (e.g. 720h).' }),
+    'resolve-dns': Flags.boolean({ description: "DNS SANs must resolve only to the node's addresses." }),
+    concurrency: Flags.integer({ description: 'Approvals written at once.', default: 8, min: 1, max: 64 }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, argv } = await this.parse(ApproveServing);
+    const g = this.globals(flags);
+    const names = argv as string[];
+    const modes = [names.length > 0, (flags.node?.length ?? 0) > 0, flags.all].filter(Boolean).length;
+    if (modes !== 1) throw new UserError('say which CSRs to decide: CSR names, --node NAME, or --all', 2);
+    const options = {
+      maxSans: flags['max-sans'],
+      nodeNamePattern: compilePattern(flags['node-name-pattern']),
+      allowedIpRanges: await parseCidrs(split(flags['allowed-ip-ranges'])),
+      allowedDnsSuffixes: split(flags['allowed-dns-suffixes']),
+      maxExpirationSeconds: flags['max-expiration']
+        ? parseDuration(flags['max-expiration'], '--max-expiration') / 1000
+        : undefined,
+      resolveDns: flags['resolve-dns'],
+    };
+    const { loadKubeConfig } = await import('../kube/kubeconfig.ts');
+    const { approveServing } = await import('../approve/approve-serving.ts');
+    const { renderReport, summary, exitCode } = await import('../approve/report.ts');
+    const { kc } = loadKubeConfig(g);
+    const progress = process.stderr.isTTY
+      ? (label: string, done: number, total: number) =>
+          process.stderr.write(`\r\x1b[K${label} ${done}/${total}`)
+      : undefined;
+    const items = await approveServing(kc, {
+      selection: { names, nodes: flags.node ?? [], all: flags.all },
+      dryRun: flags['dry-run'],
+      deny: flags.deny,
+      showIgnored: flags['show-ignored'],
+      options,
+      timeoutMs: g.timeoutMs,
+      concurrency: flags.concurrency,
+      ...(progress ? { progress } : {}),
+    });
+    if (progress) process.stderr.write('\r\x1b[K');
+    this.log(renderReport(items, g.output, new Date(), flags['dry-run']));
+    if (g.output === 'table' && items.length)
+      process.stderr.write(`${summary(items)}${flags['dry-run'] ? ' (dry run: nothing written)' : ''}\n`);
+    process.exitCode = exitCode(items);
+  }
+}
+
+function split(values: string[] | undefined): string[] | undefined {
+  const out = (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  return out.length ? out : undefined;
+}
+
+function compilePattern(p: string | undefined): RegExp | undefined {
+  if (!p) return undefined;
+  try {
+    return new RegExp(p);
+  } catch (e) {
+    throw new UserError(`invalid --node-name-pattern: ${(e as Error).message}`, 2);
+  }
+}
+
+async function parseCidrs(cidrs: string[] | undefined): Promise<string[] | undefined> {
+  if (!cidrs) return undefined;
+  const { default: ipaddr } = await import('ipaddr.js');
+  for (const c of cidrs)
+    if (!ipaddr.isValidCIDR(c))
+      throw new UserError(`invalid --allowed-ip-ranges entry "${c}": expected a CIDR like 10.0.0.0/8`, 2);
+  return cidrs;
+}

@@ -1,0 +1,70 @@
+import type { AuthorizationV1Api } from '@kubernetes/client-node';
+import { UserError } from '../user-error.ts';
+import { withTimeout } from './timeout.ts';
+
+export interface Permission {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  name?: string;
+}
+
+export function describePermission(p: Permission): string {
+  const res = `${p.resource}${p.subresource ? `/${p.subresource}` : ''}${p.name ? ` "${p.name}"` : ''}`;
+  return `${p.verb} ${res}${p.group ? ` (${p.group})` : ''}`;
+}
+
+/**
+ * Asks the API server (SelfSubjectAccessReview) whether we may do each thing, before writing
+ * anything; the first missing permission becomes one line saying how to grant it.
+ */
+export async function requirePermissions(
+  api: AuthorizationV1Api,
+  perms: readonly Permission[],
+  timeoutMs: number,
+): Promise<void> {
+  for (const p of perms) {
+    const review = await withTimeout(
+      api.createSelfSubjectAccessReview({
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: {
+            resourceAttributes: {
+              verb: p.verb,
+              group: p.group,
+              resource: p.resource,
+              ...(p.subresource ? { subresource: p.subresource } : {}),
+              ...(p.name ? { name: p.name } : {}),
+            },
+          },
+        },
+      }),
+      timeoutMs,
+      'checking permissions',
+    );
+    if (!review.status?.allowed) {
+      throw new UserError(
+        `missing permission: ${describePermission(p)}; grant the approver role with: kubectl certs rbac --user <you> | kubectl apply -f -`,
+      );
+    }
+  }
+}
+
+export const APPROVER_PERMISSIONS: readonly Permission[] = [
+  { verb: 'list', group: 'certificates.k8s.io', resource: 'certificatesigningrequests' },
+  { verb: 'list', group: '', resource: 'nodes' },
+  {
+    verb: 'update',
+    group: 'certificates.k8s.io',
+    resource: 'certificatesigningrequests',
+    subresource: 'approval',
+  },
+  {
+    verb: 'approve',
+    group: 'certificates.k8s.io',
+    resource: 'signers',
+    name: 'kubernetes.io/kubelet-serving',
+  },
+];

@@ -1,0 +1,40 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+interface HttpishError {
+  code?: number;
+  headers?: Record<string, string>;
+}
+
+export interface RetryOptions {
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseMs: 200, maxMs: 10_000 };
+
+/** 429 and 5xx are worth another try; anything else is final. */
+export function isRetryable(e: unknown): boolean {
+  const code = (e as HttpishError).code;
+  return typeof code === 'number' && (code === 429 || (code >= 500 && code <= 599));
+}
+
+/** The server's Retry-After (seconds) in ms, else exponential backoff with jitter, capped. */
+export function backoffMs(e: unknown, attempt: number, o: RetryOptions): number {
+  const header = (e as HttpishError).headers?.['retry-after'] ?? (e as HttpishError).headers?.['Retry-After'];
+  const seconds = header !== undefined ? Number(header) : Number.NaN;
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, o.maxMs);
+  return Math.min(o.baseMs * 2 ** attempt * (0.5 + Math.random() / 2), o.maxMs);
+}
+
+/** Runs `call`, retrying 429/5xx up to `attempts` times in all. */
+export async function withRetry<T>(call: () => Promise<T>, o: RetryOptions = DEFAULT_RETRY): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!isRetryable(e) || attempt + 1 >= o.attempts) throw e;
+      await sleep(backoffMs(e, attempt, o));
+    }
+  }
+}
