@@ -1,9 +1,11 @@
 import type { Command } from '@oclif/core';
 import ApproveServing from './commands/approve-serving.ts';
+import Rbac from './commands/rbac.ts';
 import Version from './commands/version.ts';
 
 /** Every command, for oclif's "explicit" discovery (one bundle, no file globbing at start-up). */
 export const COMMANDS: Record<string, Command.Class> = {
   'approve-serving': ApproveServing,
+  rbac: Rbac,
   version: Version,
 };

@@ -195,3 +195,22 @@ describe('approve-serving on the real control plane', () => {
     });
   });
 });
+
+describe('kubectl certs rbac', () => {
+  it('prints a role that, applied with kubectl, is exactly enough for a plain user to approve', async () => {
+    const user = uniqueNodeName('approver');
+    const creds = cluster.userCredentials(user);
+    const rbac = await runCli(['rbac', '--user', user, '--name', user]);
+    expect(rbac.code).toBe(0);
+    execFileSync('kubectl', ['--kubeconfig', cluster.adminKubeconfig, 'apply', '-f', '-'], {
+      input: rbac.stdout,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const node = await addNode(cluster, uniqueNodeName('granted'));
+    const csr = await fileServingCsr(cluster, node);
+    const r = await runCli(['approve-serving', '--node', node.name], { KUBECONFIG: creds.kubeconfig });
+    expect(r.stderr).toBe('1 to approve, 0 refused, 0 ignored, 0 errors\n');
+    expect(r.code).toBe(0);
+    await waitForIssued(cluster, csr.name);
+  });
+});

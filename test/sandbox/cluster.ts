@@ -6,7 +6,14 @@ import { apiRequest, type Credentials } from './api.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { requireBinaries } from './paths.ts';
 import { clientCert, genKey, issue, type KeyPair, makeCa, rsaPublicKey } from './pki.ts';
-import { killTrackedSync, reapOrphans, startProcess, stopTracked, waitFor } from './processes.ts';
+import {
+  killTrackedSync,
+  reapOrphans,
+  restartProcess,
+  startProcess,
+  stopTracked,
+  waitFor,
+} from './processes.ts';
 
 export const SANDBOX_PREFIX = 'kubectl-certs-sandbox-';
 const STATE = 'cluster.json';
@@ -80,6 +87,20 @@ export class Cluster {
       ...creds,
       kubeconfig: writeKubeconfig(join(dir, `${name.replaceAll(':', '_')}.kubeconfig`), creds, name),
     };
+  }
+
+  /** Restarts kube-apiserver on the same port and data (etcd keeps running), and waits until ready. */
+  async restartApiserver(): Promise<void> {
+    const child = await restartProcess(this.dir, 'kube-apiserver');
+    await waitFor(
+      'kube-apiserver /readyz after restart',
+      async () => (await apiRequest(this.admin, 'GET', '/readyz')).body === 'ok',
+      {
+        timeoutMs: 90_000,
+        child,
+        logFile: join(this.dir, 'logs', 'kube-apiserver.log'),
+      },
+    );
   }
 
   async stop(opts: { purge?: boolean } = {}): Promise<void> {

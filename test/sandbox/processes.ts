@@ -12,6 +12,8 @@ export interface Tracked {
   pid: number;
   /** A string the process's command line must contain to still count as ours. */
   marker: string;
+  bin: string;
+  args: string[];
 }
 
 const PIDS = 'pids.json';
@@ -32,7 +34,8 @@ export function startProcess(dir: string, name: string, bin: string, args: strin
   const child = spawn(bin, args, { stdio: ['ignore', log, log], detached: true });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${bin})`);
   child.unref();
-  writeTracked(dir, [...readTracked(dir), { name, pid: child.pid, marker: dir }]);
+  const others = readTracked(dir).filter((t) => t.name !== name);
+  writeTracked(dir, [...others, { name, pid: child.pid, marker: dir, bin, args }]);
   writeFileSync(join(dir, OWNER), String(process.pid));
   return child;
 }
@@ -61,6 +64,19 @@ export async function stopTracked(dir: string, graceMs = 10_000): Promise<void> 
     if (alive(t.pid)) process.kill(t.pid, 'SIGKILL');
   }
   writeTracked(dir, []);
+}
+
+/** Stops one tracked process (SIGTERM, then SIGKILL) and starts it again with the same arguments. */
+export async function restartProcess(dir: string, name: string): Promise<ChildProcess> {
+  const t = readTracked(dir).find((x) => x.name === name);
+  if (!t) throw new Error(`no tracked process ${name} in ${dir}`);
+  if (isOurs(t)) {
+    process.kill(t.pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (alive(t.pid) && Date.now() < deadline) await sleep(50);
+    if (alive(t.pid)) process.kill(t.pid, 'SIGKILL');
+  }
+  return startProcess(dir, name, t.bin, t.args);
 }
 
 /** The synchronous last resort for process 'exit': SIGKILL whatever is still ours. */

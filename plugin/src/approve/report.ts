@@ -22,6 +22,30 @@ const LABEL: Record<ReportItem['action'], string> = {
   error: 'Error',
 };
 
+/** One decision while watching: a table row (the header before the first), or one JSON line / YAML document. */
+export function renderWatchItem(
+  i: ReportItem,
+  format: 'table' | 'json' | 'yaml',
+  now: Date,
+  first: boolean,
+): string {
+  if (format === 'json') return JSON.stringify(i);
+  if (format === 'yaml') return `---\n${renderData(i, 'yaml')}`;
+  const table = renderTable(['name', 'node', 'age', 'sans', 'decision', 'reason'], [row(i, now)]).split('\n');
+  return (first ? table : table.slice(1)).join('\n');
+}
+
+function row(i: ReportItem, now: Date): string[] {
+  return [
+    i.name,
+    i.node || '-',
+    i.created ? humanDuration(now.getTime() - new Date(i.created).getTime()) : '-',
+    i.sans.join(',') || '-',
+    LABEL[i.action],
+    i.error ?? i.reason,
+  ];
+}
+
 export function renderReport(
   items: ReportItem[],
   format: 'table' | 'json' | 'yaml',
@@ -30,15 +54,10 @@ export function renderReport(
 ): string {
   if (format !== 'table') return renderData(reportDocument(items, dryRun), format);
   if (items.length === 0) return 'No kubelet-serving CSRs to decide.';
-  const rows = items.map((i) => [
-    i.name,
-    i.node || '-',
-    i.created ? humanDuration(now.getTime() - new Date(i.created).getTime()) : '-',
-    i.sans.join(',') || '-',
-    LABEL[i.action],
-    i.error ?? i.reason,
-  ]);
-  return renderTable(['name', 'node', 'age', 'sans', 'decision', 'reason'], rows);
+  return renderTable(
+    ['name', 'node', 'age', 'sans', 'decision', 'reason'],
+    items.map((i) => row(i, now)),
+  );
 }
 
 export function summary(items: ReportItem[]): string {

@@ -52,6 +52,10 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
     'max-expiration': Flags.string({ description: 'Longest spec.expirationSeconds to accept (e.g. 720h).' }),
     'resolve-dns': Flags.boolean({ description: "DNS SANs must resolve only to the node's addresses." }),
     concurrency: Flags.integer({ description: 'Approvals written at once.', default: 8, min: 1, max: 64 }),
+    watch: Flags.boolean({
+      char: 'w',
+      description: 'Keep running: decide CSRs as they arrive (with --all or --node) until SIGINT/SIGTERM.',
+    }),
   };
 
   async run(): Promise<void> {
@@ -60,6 +64,11 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
     const names = argv as string[];
     const modes = [names.length > 0, (flags.node?.length ?? 0) > 0, flags.all].filter(Boolean).length;
     if (modes !== 1) throw new UserError('say which CSRs to decide: CSR names, --node NAME, or --all', 2);
+    if (flags.watch && names.length)
+      throw new UserError(
+        '--watch decides CSRs as they arrive: use it with --all or --node, not CSR names',
+        2,
+      );
     const options = {
       maxSans: flags['max-sans'],
       nodeNamePattern: compilePattern(flags['node-name-pattern']),
@@ -74,18 +83,24 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
     const { approveServing } = await import('../approve/approve-serving.ts');
     const { renderReport, summary, exitCode } = await import('../approve/report.ts');
     const { kc } = loadKubeConfig(g);
+    const selection = { names, nodes: flags.node ?? [], all: flags.all };
+    const settings = {
+      selection,
+      dryRun: flags['dry-run'],
+      deny: flags.deny,
+      showIgnored: false,
+      options,
+      timeoutMs: g.timeoutMs,
+      concurrency: flags.concurrency,
+    };
+    if (flags.watch) return watchMode(this, kc, settings, g.output);
     const progress = process.stderr.isTTY
       ? (label: string, done: number, total: number) =>
           process.stderr.write(`\r\x1b[K${label} ${done}/${total}`)
       : undefined;
     const items = await approveServing(kc, {
-      selection: { names, nodes: flags.node ?? [], all: flags.all },
-      dryRun: flags['dry-run'],
-      deny: flags.deny,
+      ...settings,
       showIgnored: flags['show-ignored'],
-      options,
-      timeoutMs: g.timeoutMs,
-      concurrency: flags.concurrency,
       ...(progress ? { progress } : {}),
     });
     if (progress) process.stderr.write('\r\x1b[K');
@@ -94,6 +109,35 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
       process.stderr.write(`${summary(items)}${flags['dry-run'] ? ' (dry run: nothing written)' : ''}\n`);
     process.exitCode = exitCode(items);
   }
+}
+
+/** --watch: one line (or JSON/YAML document) per decision, as it is made; stops cleanly on a signal. */
+async function watchMode(
+  cmd: ApproveServing,
+  kc: import('@kubernetes/client-node').KubeConfig,
+  settings: import('../approve/approve-serving.ts').ApproveSettings,
+  output: 'table' | 'json' | 'yaml',
+): Promise<void> {
+  const { watchAndDecide } = await import('../approve/watch.ts');
+  const { renderWatchItem } = await import('../approve/report.ts');
+  const stop = new AbortController();
+  const onSignal = (sig: string) => {
+    process.stderr.write(`${sig}: stopping\n`);
+    stop.abort();
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  let first = true;
+  await watchAndDecide(kc, {
+    ...settings,
+    signal: stop.signal,
+    log: (line) => process.stderr.write(`${line}\n`),
+    onItem: (item) => {
+      cmd.log(renderWatchItem(item, output, new Date(), first));
+      first = false;
+    },
+  });
+  process.stderr.write('stopped\n');
 }
 
 function split(values: string[] | undefined): string[] | undefined {
