@@ -34,7 +34,7 @@ describe('approve-serving on the real control plane', () => {
         'm',
       ),
     );
-    expect(r.stderr).toBe('1 to approve, 0 refused, 0 ignored, 0 errors\n');
+    expect(r.stderr).toBe('1 approved, 0 refused, 0 ignored, 0 errors\n');
     await waitForIssued(cluster, csr.name);
     expect(kubectl('get', 'csr', csr.name, '-o', 'jsonpath={.status.conditions[0].reason}')).toBe(
       'KubectlCertsApproved',
@@ -209,7 +209,7 @@ describe('kubectl certs rbac', () => {
     const node = await addNode(cluster, uniqueNodeName('granted'));
     const csr = await fileServingCsr(cluster, node);
     const r = await runCli(['approve-serving', '--node', node.name], { KUBECONFIG: creds.kubeconfig });
-    expect(r.stderr).toBe('1 to approve, 0 refused, 0 ignored, 0 errors\n');
+    expect(r.stderr).toBe('1 approved, 0 refused, 0 ignored, 0 errors\n');
     expect(r.code).toBe(0);
     await waitForIssued(cluster, csr.name);
   });

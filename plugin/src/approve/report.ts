@@ -60,11 +60,12 @@ export function renderReport(
   );
 }
 
-export function summary(items: ReportItem[]): string {
+export function summary(items: ReportItem[], dryRun: boolean): string {
   const count = (f: (i: ReportItem) => boolean) => items.filter(f).length;
+  const denied = count((i) => i.action === 'denied' || i.action === 'would deny');
   return [
-    `${count((i) => i.decision === 'approve')} to approve`,
-    `${count((i) => i.decision === 'refuse')} refused`,
+    `${count((i) => i.decision === 'approve')} ${dryRun ? 'to approve' : 'approved'}`,
+    `${count((i) => i.decision === 'refuse')} refused${denied ? ` (${denied} ${dryRun ? 'to deny' : 'denied'})` : ''}`,
     `${count((i) => i.decision === 'ignore')} ignored`,
     `${count((i) => i.decision === 'error')} errors`,
   ].join(', ');

@@ -106,7 +106,9 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
     if (progress) process.stderr.write('\r\x1b[K');
     this.log(renderReport(items, g.output, new Date(), flags['dry-run']));
     if (g.output === 'table' && items.length)
-      process.stderr.write(`${summary(items)}${flags['dry-run'] ? ' (dry run: nothing written)' : ''}\n`);
+      process.stderr.write(
+        `${summary(items, flags['dry-run'])}${flags['dry-run'] ? ' (dry run: nothing written)' : ''}\n`,
+      );
     process.exitCode = exitCode(items);
   }
 }
