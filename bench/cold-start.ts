@@ -25,7 +25,7 @@ export const coldStart: Benchmark = {
         () => timeCommand('kubectl', ['certs', 'version', '--client'], env),
       ];
       log(`timing ${cmds.length} commands x ${RUNS} runs, interleaved`);
-      const [peer, viaKubectl, direct, version] = interleavedMedians(cmds, RUNS) as [
+      const [peer, viaKubectl, direct, version] = (await interleavedMedians(cmds, RUNS)) as [
         number,
         number,
         number,

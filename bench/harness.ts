@@ -39,13 +39,24 @@ export function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv 
  * Medians of `runs` timings of each command, interleaved (a, b, a, b, ...) after `warmup` rounds so
  * that both sides see the same machine state (page cache, CPU frequency, other load).
  */
-export function interleavedMedians(commands: (() => number)[], runs: number, warmup = 2): number[] {
-  for (let i = 0; i < warmup; i++) for (const c of commands) c();
+export async function interleavedMedians(
+  commands: (() => number | Promise<number>)[],
+  runs: number,
+  warmup = 2,
+): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) for (const c of commands) await c();
   const samples = commands.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
-    for (const [j, c] of commands.entries()) samples[j]?.push(c());
+    for (const [j, c] of commands.entries()) samples[j]?.push(await c());
   }
   return samples.map(median);
+}
+
+/** Milliseconds one call of `work` takes. */
+export async function timeIt(work: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await work();
+  return performance.now() - t0;
 }
 
 export function machine(): string {

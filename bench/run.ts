@@ -1,9 +1,11 @@
 // scripts/run bench [NAME...]: runs the named benchmarks (default: all) and rewrites their tables
 // in BENCHMARKS.md. Each reports a ratio against a peer measured in the same run.
+import { approveBacklog } from './approve-backlog.ts';
 import { coldStart } from './cold-start.ts';
 import { type Benchmark, recordResults } from './harness.ts';
+import { policyEval } from './policy-eval.ts';
 
-const ALL: Benchmark[] = [coldStart];
+const ALL: Benchmark[] = [coldStart, policyEval, approveBacklog];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));
 if (unknown.length) {

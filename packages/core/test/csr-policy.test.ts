@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decideAll } from '../src/csr-policy/decide-all.ts';
 import {
@@ -8,6 +9,7 @@ import {
   type PolicyOptions,
   type Verdict,
 } from '../src/csr-policy/types.ts';
+import { Pkcs10CertificateRequestGenerator, SubjectAlternativeNameExtension } from '../src/x509/peculiar.ts';
 import { toPem } from '../src/x509/pem.ts';
 import { type KeySpec, OpenSsl } from './support/openssl.ts';
 
@@ -104,6 +106,26 @@ function tamperSignature(pem: string): string {
 
 const cyrillicO = '\u043e';
 
+/** worker-1's honest SAN first, then a second SAN extension that Go's parser would use instead. */
+async function duplicateSanCsr(): Promise<string> {
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+  const keys = (await webcrypto.subtle.generateKey(alg, false, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const req = await Pkcs10CertificateRequestGenerator.create({
+    name: `O=system:nodes, CN=system:node:${W1}`,
+    keys,
+    signingAlgorithm: alg,
+    extensions: [
+      new SubjectAlternativeNameExtension([{ type: 'dns', value: W1 }]),
+      new SubjectAlternativeNameExtension([{ type: 'dns', value: 'worker-2' }]),
+    ],
+  });
+  return req.toString('pem');
+}
+const duplicateSan = await duplicateSanCsr();
+
 describe('approves what a careful human would approve', () => {
   it.each<[string, Case]>([
     ['the kubelet default: EC P-256, DNS node name + InternalIP', {}],
@@ -161,6 +183,12 @@ describe('refuses, naming the first failing check', () => {
       { request: () => 'garbage' },
       'request',
       /not a valid CSR: no PEM block found/,
+    ],
+    [
+      'two subjectAltName extensions (Go would issue the second)',
+      { request: () => duplicateSan },
+      'request',
+      /the extension 2\.5\.29\.17 is requested more than once/,
     ],
     [
       'worker-1 asking for worker-9',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type DistinguishedName, toDistinguishedName } from './distinguished-name.ts';
+import { type DistinguishedName, parseName } from './distinguished-name.ts';
 import { X509InputError } from './errors.ts';
 import { extendedKeyUsageNames, keyUsageNames } from './key-usage.ts';
 import {
@@ -58,8 +58,8 @@ export function describeCertificate(der: Uint8Array): CertificateInfo {
   const eku = cert.getExtension(ExtendedKeyUsageExtension);
   const bc = cert.getExtension(BasicConstraintsExtension);
   return {
-    subject: toDistinguishedName(cert.subjectName),
-    issuer: toDistinguishedName(cert.issuerName),
+    subject: parseName(cert.subjectName.toArrayBuffer()),
+    issuer: parseName(cert.issuerName.toArrayBuffer()),
     serialNumber: cert.serialNumber,
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
