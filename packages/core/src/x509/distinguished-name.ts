@@ -33,7 +33,7 @@ const SHORT: Record<string, string> = {
   '1.2.840.113549.1.9.1': 'E',
 };
 
-const escape = (v: string) => v.replace(/[,+"\\<>;]/g, (c) => `\\${c}`);
+const escapeValue = (v: string) => v.replace(/[,+"\\<>;]/g, (c) => `\\${c}`);
 
 /** Reads a DER Name (RDNSequence), multi-valued RDNs included, into typed fields. */
 export function parseName(der: Uint8Array | ArrayBuffer): DistinguishedName {
@@ -52,7 +52,7 @@ export function parseName(der: Uint8Array | ArrayBuffer): DistinguishedName {
     organizations: of('O'),
     organizationalUnits: of('OU'),
     attributes,
-    text: attributes.map((a) => `${a.type}=${escape(a.value)}`).join(', '),
+    text: attributes.map((a) => `${a.type}=${escapeValue(a.value)}`).join(', '),
   };
 }
 
