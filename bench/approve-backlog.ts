@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, dirname } from 'node:path';
-import { fileBacklog } from '../test/sandbox/bulk-csr.ts';
+import { fileBacklog, waitForAllIssued } from '../test/sandbox/bulk-csr.ts';
 import { Cluster } from '../test/sandbox/cluster.ts';
 import { addNode, type NodeIdentity } from '../test/sandbox/node-identity.ts';
 import type { Benchmark } from './harness.ts';
@@ -55,7 +55,7 @@ export const approveBacklog: Benchmark = {
         );
       log(`${NODES} nodes registered; filing ${NODES * PER_NODE} CSRs for approve-serving`);
       let t = performance.now();
-      await fileBacklog(nodes, PER_NODE);
+      const first = await fileBacklog(nodes, PER_NODE);
       log(`filed in ${((performance.now() - t) / 1000).toFixed(1)} s; running approve-serving --all`);
       const cli = new URL('../plugin/bin/kubectl-certs.js', import.meta.url).pathname;
       const ours = timed(process.execPath, [cli, 'approve-serving', '--all', '-o', 'json'], env);
@@ -64,12 +64,15 @@ export const approveBacklog: Benchmark = {
       ).length;
       if (approved !== NODES * PER_NODE)
         throw new Error(`approve-serving approved ${approved} CSRs, expected ${NODES * PER_NODE}`);
+      log(`approve-serving: ${(ours.ms / 1000).toFixed(1)} s; waiting until the signer has issued them all`);
+      await waitForAllIssued(cluster.admin, first);
 
       log('filing a fresh backlog for kubectl certificate approve');
       t = performance.now();
       const names = await fileBacklog(nodes, PER_NODE);
       log(`filed in ${((performance.now() - t) / 1000).toFixed(1)} s; running kubectl certificate approve`);
       const peer = timed('kubectl', ['certificate', 'approve', ...names], env);
+      log(`kubectl certificate approve: ${(peer.ms / 1000).toFixed(1)} s`);
       const peerApproved = peer.stdout.split('\n').filter((l) => l.endsWith(' approved')).length;
       if (peerApproved !== names.length)
         throw new Error(`kubectl approved ${peerApproved} CSRs, expected ${names.length}`);

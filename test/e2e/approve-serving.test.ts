@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_OPTIONS, decideAll } from '@kubectl-certs/core';
 import { CertificatesV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
@@ -209,6 +212,49 @@ describe('kubectl certs rbac', () => {
     const node = await addNode(cluster, uniqueNodeName('granted'));
     const csr = await fileServingCsr(cluster, node);
     const r = await runCli(['approve-serving', '--node', node.name], { KUBECONFIG: creds.kubeconfig });
+    expect(r.stderr).toBe('1 approved, 0 refused, 0 ignored, 0 errors\n');
+    expect(r.code).toBe(0);
+    await waitForIssued(cluster, csr.name);
+  });
+});
+
+describe('in-cluster', () => {
+  it("with no kubeconfig, uses the pod's service account (as a Deployment would) and approves", async () => {
+    const sa = uniqueNodeName('approver-sa');
+    kubectl('create', 'serviceaccount', sa, '-n', 'default');
+    const rbac = await runCli(['rbac', '--serviceaccount', `default:${sa}`, '--name', sa]);
+    execFileSync('kubectl', ['--kubeconfig', cluster.adminKubeconfig, 'apply', '-f', '-'], {
+      input: rbac.stdout,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let secret = '';
+    for (let i = 0; i < 100 && !secret; i++) {
+      secret = kubectl('get', 'serviceaccount', sa, '-n', 'default', '-o', 'jsonpath={.secrets[0].name}');
+      if (!secret) await new Promise((r) => setTimeout(r, 100));
+    }
+    const root = mkdtempSync(join(tmpdir(), 'kc-pod-'));
+    const mount = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(mount, { recursive: true });
+    for (const key of ['token', 'ca.crt', 'namespace']) {
+      const b64 = kubectl(
+        'get',
+        'secret',
+        secret,
+        '-n',
+        'default',
+        '-o',
+        `jsonpath={.data.${key.replace('.', '\\.')}}`,
+      );
+      writeFileSync(join(mount, key), Buffer.from(b64, 'base64'));
+    }
+    const node = await addNode(cluster, uniqueNodeName('pod'));
+    const csr = await fileServingCsr(cluster, node);
+    const r = await runCli(['approve-serving', '--node', node.name], {
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: new URL(cluster.server).port,
+      KUBECTL_CERTS_IN_CLUSTER_ROOT: root,
+    });
+    rmSync(root, { recursive: true, force: true });
     expect(r.stderr).toBe('1 approved, 0 refused, 0 ignored, 0 errors\n');
     expect(r.code).toBe(0);
     await waitForIssued(cluster, csr.name);

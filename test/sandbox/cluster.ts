@@ -7,6 +7,7 @@ import { writeKubeconfig } from './kubeconfig.ts';
 import { requireBinaries } from './paths.ts';
 import { clientCert, genKey, issue, type KeyPair, makeCa, rsaPublicKey } from './pki.ts';
 import {
+  claimSandbox,
   killTrackedSync,
   reapOrphans,
   restartProcess,
@@ -64,6 +65,7 @@ export class Cluster {
     const reaped = await reapOrphans(tmpdir(), SANDBOX_PREFIX);
     if (reaped.length) log(`stopped ${reaped.length} sandbox(es) left by a killed run`);
     const dir = mkdtempSync(join(tmpdir(), SANDBOX_PREFIX));
+    claimSandbox(dir);
     for (const sub of ['pki', 'logs', 'etcd', 'kcm-certs', 'apiserver-certs', 'nodes', 'csrs'])
       mkdirSync(join(dir, sub));
     // If this process dies without stopping the cluster, take the servers with it.

@@ -36,8 +36,12 @@ export function startProcess(dir: string, name: string, bin: string, args: strin
   child.unref();
   const others = readTracked(dir).filter((t) => t.name !== name);
   writeTracked(dir, [...others, { name, pid: child.pid, marker: dir, bin, args }]);
-  writeFileSync(join(dir, OWNER), String(process.pid));
   return child;
+}
+
+/** Marks `dir` as belonging to this process, so a later run can tell whether it was orphaned. */
+export function claimSandbox(dir: string): void {
+  writeFileSync(join(dir, OWNER), String(process.pid));
 }
 
 export function isOurs(t: Tracked): boolean {

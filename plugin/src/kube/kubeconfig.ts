@@ -10,6 +10,8 @@ export interface KubeconfigFlags {
 }
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+// Where the pod's files are mounted; tests point it at a folder holding a real token.
+const IN_CLUSTER_ROOT = 'KUBECTL_CERTS_IN_CLUSTER_ROOT';
 
 /**
  * Loads a kubeconfig with kubectl's precedence: --kubeconfig, then $KUBECONFIG (a list), then
@@ -39,9 +41,9 @@ export function loadKubeConfig(
   } else if (existsSync(home)) {
     source = home;
     loadFile(kc, home);
-  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_TOKEN)) {
+  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(`${env[IN_CLUSTER_ROOT] ?? ''}${SA_TOKEN}`)) {
     source = 'in-cluster service account';
-    kc.loadFromCluster();
+    kc.loadFromCluster(env[IN_CLUSTER_ROOT]);
   } else {
     throw new UserError(
       `no kubeconfig found: looked for --kubeconfig, $KUBECONFIG (unset), ${home} (absent) and an in-cluster service account (not in a pod)`,
