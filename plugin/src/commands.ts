@@ -1,11 +1,13 @@
 import type { Command } from '@oclif/core';
 import ApproveServing from './commands/approve-serving.ts';
+import InspectKubelet from './commands/inspect-kubelet.ts';
 import Rbac from './commands/rbac.ts';
 import Version from './commands/version.ts';
 
 /** Every command, for oclif's "explicit" discovery (one bundle, no file globbing at start-up). */
 export const COMMANDS: Record<string, Command.Class> = {
   'approve-serving': ApproveServing,
+  'inspect-kubelet': InspectKubelet,
   rbac: Rbac,
   version: Version,
 };

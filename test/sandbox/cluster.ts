@@ -218,6 +218,8 @@ async function boot(
     '--api-audiences=https://kubernetes.default.svc.cluster.local',
     '--authorization-mode=Node,RBAC',
     '--enable-admission-plugins=NodeRestriction',
+    // Like kubeadm: the node proxy dials the node's IP (our nodes' Hostname does not resolve).
+    '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
     '--endpoint-reconciler-type=none',
     '--allow-privileged=false',
     '--profiling=false',

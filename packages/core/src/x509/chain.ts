@@ -70,6 +70,11 @@ async function signedBy(child: X509Certificate, parent: X509Certificate): Promis
   }
 }
 
+/** Go's error when `now` is outside the certificate's validity period, else undefined. */
+export function validityError(c: CertificateInfo, now: Date): string | undefined {
+  return validityFailure(c, now)?.message;
+}
+
 function validityFailure(c: CertificateInfo, now: Date): Omit<ChainResult, 'path'> | undefined {
   const t = goTime(now);
   if (now > c.notAfter) {

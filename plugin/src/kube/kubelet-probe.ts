@@ -1,0 +1,38 @@
+import { connect, type DetailedPeerCertificate } from 'node:tls';
+import { type CertificateInfo, parseCertificate } from '@kubectl-certs/core';
+
+export type Probe = { ok: true; chain: CertificateInfo[] } | { ok: false; error: string };
+
+/**
+ * Reads the certificate chain a kubelet serves, without trusting it (judging it is core's job).
+ * Never throws: a refused connection, a timeout or a TLS failure is the result.
+ */
+export function probeKubelet(host: string, port: number, timeoutMs: number): Promise<Probe> {
+  return new Promise((resolve) => {
+    const isIp = /^[\d.]+$/.test(host) || host.includes(':');
+    const socket = connect(
+      { host, port, rejectUnauthorized: false, ...(isIp ? {} : { servername: host }), timeout: timeoutMs },
+      () => {
+        const chain: CertificateInfo[] = [];
+        const seen = new Set<string>();
+        for (
+          let c: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+          c?.raw && !seen.has(c.fingerprint256);
+          c = c.issuerCertificate
+        ) {
+          seen.add(c.fingerprint256);
+          chain.push(parseCertificate(new Uint8Array(c.raw)));
+        }
+        socket.end();
+        resolve(
+          chain.length ? { ok: true, chain } : { ok: false, error: 'the kubelet presented no certificate' },
+        );
+      },
+    );
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve({ ok: false, error: `no TLS answer within ${timeoutMs / 1000}s` });
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve({ ok: false, error: e.message }));
+  });
+}
