@@ -55,14 +55,15 @@ describe('inspect-kubelet on the sandbox', () => {
 
     const after = await runCli(['inspect-kubelet', node.name, '-o', 'json'], admin);
     expect(after.code).toBe(0);
-    const v = (JSON.parse(after.stdout) as { kind: string; items: Record<string, unknown>[] }).items[0];
+    const v = (JSON.parse(after.stdout) as { kind: string; items: Record<string, unknown>[] })
+      .items[0] as Record<string, unknown>;
     expect(v).toMatchObject({
       node: node.name,
       verdict: 'OK',
       endpoint: `https://${node.ip}:${issued.port}`,
     });
-    expect((v?.certificate as { sans: string[] }).sans).toEqual([`DNS:${node.name}`, `IP:${node.ip}`]);
-    expect((v?.checks as { id: string; outcome: string }[]).filter((c) => c.outcome === 'fail')).toEqual([]);
+    expect((v.certificate as { sans: string[] }).sans).toEqual([`DNS:${node.name}`, `IP:${node.ip}`]);
+    expect((v.checks as { id: string; outcome: string }[]).filter((c) => c.outcome === 'fail')).toEqual([]);
   });
 
   it('reports an unreachable kubelet and still inspects the others', async () => {

@@ -39,7 +39,7 @@ function renderOne(v: KubeletVerdict, now: Date): string {
   lines.push(`  verdict: ${v.verdict}${v.cause ? `: ${v.cause}` : ''}`);
   if (v.remediation.length) {
     lines.push(v.verdict === 'OK' ? '  next:' : '  to fix:');
-    v.remediation.forEach((step, i) => lines.push(`    ${i + 1}. ${step}`));
+    for (const [i, step] of v.remediation.entries()) lines.push(`    ${i + 1}. ${step}`);
   }
   return lines.join('\n');
 }
