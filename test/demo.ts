@@ -1,11 +1,9 @@
 // The demo (scripts/run demo): the whole story on the sandbox control plane, end to end.
 // Each issue extends it with its command, so it always shows what kubectl-certs can do today.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { connect } from 'node:tls';
-import { type CertificateInfo, parseCertificates, verifyChain } from '@kubectl-certs/core';
 import { Cluster } from './sandbox/cluster.ts';
 import { type FakeKubelet, startFakeKubelet } from './sandbox/fake-kubelet.ts';
 import { addNode, type NodeIdentity, setNodeStatus } from './sandbox/node-identity.ts';
@@ -29,63 +27,34 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => void teardown().finally(() => process.exit(130)));
 }
 
-/** Runs the real kubectl (kubectl-certs on PATH); shows the command, its output and a non-zero exit. */
-function kubectl(...args: string[]): void {
+/**
+ * Runs the real kubectl (kubectl-certs on PATH); shows the command, its output and a non-zero exit.
+ * Asynchronous: the fake kubelets live in this process and must keep answering meanwhile.
+ */
+async function kubectl(...args: string[]): Promise<void> {
   say(`  $ kubectl ${args.join(' ')}`);
-  const r = spawnSync('kubectl', args, {
-    encoding: 'utf8',
+  const child = spawn('kubectl', args, {
     env: {
       ...process.env,
       KUBECONFIG: cluster?.adminKubeconfig,
       PATH: [pathDir, dirname(process.execPath), process.env.PATH].join(delimiter),
     },
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
   // kubectl 1.32 warns about its skew against the 1.20 sandbox; that is noise here.
-  const stderr = r.stderr
+  const errors = stderr
     .split('\n')
     .filter((l) => l && !l.startsWith('WARNING: version difference'))
     .join('\n');
-  say(`${r.stdout}${stderr ? `${stderr}\n` : ''}`.trimEnd().replace(/^/gm, '    '));
-  if (r.status !== 0) say(`    (exit status ${r.status})`);
-}
-
-function servedChain(k: FakeKubelet): Promise<CertificateInfo[]> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: k.host, port: k.port, rejectUnauthorized: false }, () => {
-      const raws: string[] = [];
-      for (
-        let c = s.getPeerCertificate(true);
-        c?.raw && !raws.includes(c.raw.toString('base64'));
-        c = c.issuerCertificate
-      ) {
-        raws.push(c.raw.toString('base64'));
-      }
-      s.end();
-      resolve(
-        raws.map(
-          (b64) => parseCertificates(new Uint8Array(Buffer.from(b64, 'base64')))[0] as CertificateInfo,
-        ),
-      );
-    });
-    s.on('error', reject);
-  });
-}
-
-/** What a client that trusts the cluster CA sees on each kubelet, verified by core. */
-async function showKubelets(roots: CertificateInfo[]): Promise<void> {
-  for (const k of kubelets) {
-    const chain = await servedChain(k);
-    const leaf = chain[0] as CertificateInfo;
-    const verdict = await verifyChain(chain, roots, new Date());
-    say(`  ${k.node} at ${k.host}:${k.port}`);
-    say(`    subject ${leaf.subject.text}; issuer ${leaf.issuer.text}`);
-    say(`    SANs: DNS ${leaf.sans.dns.join(', ') || 'none'}; IP ${leaf.sans.ip.join(', ') || 'none'}`);
-    say(`    verified with the cluster CA: ${verdict.ok ? 'yes' : `no: ${verdict.message}`}`);
-  }
+  say(`${stdout}${errors ? `${errors}\n` : ''}`.trimEnd().replace(/^/gm, '    '));
+  if (status !== 0) say(`    (exit status ${status})`);
 }
 
 async function main(c: Cluster): Promise<void> {
-  const roots = parseCertificates(c.ca.cert);
   const workDir = join(c.dir, 'kubelets');
 
   section(2, 'Three nodes join; each kubelet serves a self-signed certificate, as kubeadm sets them up');
@@ -95,15 +64,18 @@ async function main(c: Cluster): Promise<void> {
     kubelets.push(k);
     nodes.push(await addNode(c, k.node, { ip: k.host, kubeletPort: k.port }));
   }
-  kubectl(
+  await kubectl(
     'get',
     'nodes',
     '-o',
     'custom-columns=NAME:.metadata.name,INTERNAL-IP:.status.addresses[0].address,KUBELET-PORT:.status.daemonEndpoints.kubeletEndpoint.Port',
   );
 
-  section(3, 'What a client that trusts the cluster CA (like metrics-server) finds on each kubelet');
-  await showKubelets(roots);
+  section(
+    3,
+    'Can a client that trusts the cluster CA (like metrics-server) verify the kubelets? kubectl certs inspect-kubelet',
+  );
+  await kubectl('certs', 'inspect-kubelet', 'worker-1');
   say('  This is why people run metrics-server with --kubelet-insecure-tls.');
 
   section(4, 'With serverTLSBootstrap: true, each kubelet files a kubelet-serving CSR instead, and waits');
@@ -114,7 +86,7 @@ async function main(c: Cluster): Promise<void> {
     `  ...and ${w1.name} also files one naming ${w2.name}'s IP ${w2.ip}: the signer would sign it once approved.`,
   );
   await fileServingCsr(c, w1, { ips: [w1.ip, w2.ip] });
-  kubectl(
+  await kubectl(
     'get',
     'csr',
     '-o',
@@ -122,9 +94,9 @@ async function main(c: Cluster): Promise<void> {
   );
 
   section(5, 'kubectl certs approve-serving decides each one and says why (first without writing anything)');
-  kubectl('certs', 'approve-serving', '--all', '--dry-run');
-  kubectl('certs', 'approve-serving', '--all');
-  kubectl(
+  await kubectl('certs', 'approve-serving', '--all', '--dry-run');
+  await kubectl('certs', 'approve-serving', '--all');
+  await kubectl(
     'get',
     'csr',
     '-o',
@@ -132,7 +104,7 @@ async function main(c: Cluster): Promise<void> {
   );
   say('  The honest CSRs were issued by the cluster CA; the forged one stays Pending (with --deny: Denied).');
 
-  section(6, 'Each kubelet now serves its issued certificate: verified with the cluster CA, IP SAN included');
+  section(6, 'Each kubelet now serves its issued certificate: kubectl certs inspect-kubelet says OK');
   await Promise.all(kubelets.splice(0).map((k) => k.stop()));
   for (const [i, n] of nodes.entries()) {
     const f = filed[i] as FiledCsr;
@@ -145,11 +117,11 @@ async function main(c: Cluster): Promise<void> {
     kubelets.push(k);
     await setNodeStatus(n, k.port);
   }
-  await showKubelets(roots);
+  await kubectl('certs', 'inspect-kubelet', 'worker-1');
 
   section(7, 'kubectl-certs runs as a kubectl plugin');
-  kubectl('plugin', 'list');
-  kubectl('certs', 'version');
+  await kubectl('plugin', 'list');
+  await kubectl('certs', 'version');
 }
 
 try {

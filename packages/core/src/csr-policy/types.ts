@@ -65,7 +65,8 @@ export interface PolicyInput {
   options: PolicyOptions;
 }
 
-export type Outcome = 'pass' | 'fail' | 'skip';
+/** skip: not evaluated; info: a fact worth showing that decides nothing. */
+export type Outcome = 'pass' | 'fail' | 'skip' | 'info';
 
 export interface CheckResult {
   id: string;
@@ -89,6 +90,7 @@ export interface Decision {
 export const pass = (id: string, message: string): CheckResult => ({ id, outcome: 'pass', message });
 export const fail = (id: string, message: string): CheckResult => ({ id, outcome: 'fail', message });
 export const skip = (id: string, message: string): CheckResult => ({ id, outcome: 'skip', message });
+export const info = (id: string, message: string): CheckResult => ({ id, outcome: 'info', message });
 
 /** The node name claimed by spec.username, or undefined when it is not a node identity. */
 export function requesterNode(csr: CsrRequest): string | undefined {

@@ -1,5 +1,5 @@
 import type { CheckResult, NodeAddress } from '../csr-policy/types.ts';
-import { fail, pass, skip } from '../csr-policy/types.ts';
+import { fail, info, pass, skip } from '../csr-policy/types.ts';
 import type { CertificateInfo } from '../x509/certificate.ts';
 import { validityError, verifyChain } from '../x509/chain.ts';
 import { formatSans } from '../x509/subject-alt-names.ts';
@@ -153,7 +153,7 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
   checks.push(configzCheck(e));
   checks.push(
     e.pendingCsrs.length
-      ? fail('pending-csrs', `Pending kubelet-serving CSRs of this node: ${e.pendingCsrs.join(', ')}`)
+      ? info('pending-csrs', `pending kubelet-serving CSRs of this node: ${e.pendingCsrs.join(', ')}`)
       : pass('pending-csrs', 'no pending kubelet-serving CSR'),
   );
 
