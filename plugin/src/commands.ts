@@ -1,5 +1,6 @@
 import type { Command } from '@oclif/core';
 import ApproveServing from './commands/approve-serving.ts';
+import CheckExpiration from './commands/check-expiration.ts';
 import InspectKubelet from './commands/inspect-kubelet.ts';
 import Rbac from './commands/rbac.ts';
 import Version from './commands/version.ts';
@@ -7,6 +8,7 @@ import Version from './commands/version.ts';
 /** Every command, for oclif's "explicit" discovery (one bundle, no file globbing at start-up). */
 export const COMMANDS: Record<string, Command.Class> = {
   'approve-serving': ApproveServing,
+  'check-expiration': CheckExpiration,
   'inspect-kubelet': InspectKubelet,
   rbac: Rbac,
   version: Version,
