@@ -1,6 +1,7 @@
 export * from './csr-policy/decide-all.ts';
 export * from './csr-policy/evaluate.ts';
 export * from './csr-policy/types.ts';
+export * from './expiration/cluster-report.ts';
 export * from './expiration/durations.ts';
 export * from './expiration/kubeadm-report.ts';
 export * from './kubelet/hostname.ts';

@@ -12,8 +12,8 @@ import { CertificatesV1Api, CoreV1Api, type KubeConfig, type V1Node } from '@kub
 import pLimit from 'p-limit';
 import { describeApiError } from '../kube/api-error.ts';
 import { listCsrs, toNodeFacts } from '../kube/csr-objects.ts';
-import { probeKubelet } from '../kube/kubelet-probe.ts';
 import { withTimeout } from '../kube/timeout.ts';
+import { readServedChain } from '../kube/tls-probe.ts';
 import { UserError } from '../user-error.ts';
 
 export interface InspectSettings {
@@ -60,7 +60,7 @@ export async function inspectKubelets(kc: KubeConfig, s: InspectSettings): Promi
             port,
             preferredAddressTypes: s.preferredAddressTypes,
             served: target
-              ? await probeKubelet(target.address, port, s.kubeletTimeoutMs)
+              ? await readServedChain(target.address, port, s.kubeletTimeoutMs)
               : { ok: false, error: 'no address' },
             roots,
             configz: await readConfigz(core, facts.name, s.kubeletTimeoutMs),

@@ -62,6 +62,20 @@ async function findPath(
   return undefined;
 }
 
+/** Whether `cert` names one of `cas` as issuer and carries its valid signature (validity periods aside). */
+export async function issuedByAny(cert: CertificateInfo, cas: readonly CertificateInfo[]): Promise<boolean> {
+  const child = loadCertificate(cert.der);
+  for (const ca of cas) {
+    const parent = loadCertificate(ca.der);
+    if (
+      sameBytes(child.issuerName.toArrayBuffer(), parent.subjectName.toArrayBuffer()) &&
+      (await signedBy(child, parent))
+    )
+      return true;
+  }
+  return false;
+}
+
 async function signedBy(child: X509Certificate, parent: X509Certificate): Promise<boolean> {
   try {
     return await child.verify({ publicKey: parent.publicKey, signatureOnly: true });

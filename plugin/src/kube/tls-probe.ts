@@ -4,10 +4,10 @@ import { type CertificateInfo, parseCertificate } from '@kubectl-certs/core';
 export type Probe = { ok: true; chain: CertificateInfo[] } | { ok: false; error: string };
 
 /**
- * Reads the certificate chain a kubelet serves, without trusting it (judging it is core's job).
+ * Reads the certificate chain a TLS server (a kubelet, the API server) serves, without trusting it (judging it is core's job).
  * Never throws: a refused connection, a timeout or a TLS failure is the result.
  */
-export function probeKubelet(host: string, port: number, timeoutMs: number): Promise<Probe> {
+export function readServedChain(host: string, port: number, timeoutMs: number): Promise<Probe> {
   return new Promise((resolve) => {
     const isIp = /^[\d.]+$/.test(host) || host.includes(':');
     const socket = connect(
@@ -25,7 +25,9 @@ export function probeKubelet(host: string, port: number, timeoutMs: number): Pro
         }
         socket.end();
         resolve(
-          chain.length ? { ok: true, chain } : { ok: false, error: 'the kubelet presented no certificate' },
+          chain.length
+            ? { ok: true, chain }
+            : { ok: false, error: 'the kubelet server presented no certificate' },
         );
       },
     );

@@ -1,0 +1,74 @@
+import type { CertificateInfo } from '../x509/certificate.ts';
+import { issuedByAny } from '../x509/chain.ts';
+
+/** One place a certificate was found in the cluster, or why it could not be read there. */
+export interface FoundCertificate {
+  /** What it is, e.g. "kubelet serving", "API server serving", "APIService caBundle". */
+  what: string;
+  /** Where, e.g. the node and endpoint, the object's name. */
+  where: string;
+  cert?: CertificateInfo;
+  /** The rest of the chain the server presented with `cert` (a kubelet sends its own CA). */
+  servedWith?: CertificateInfo[];
+  error?: string;
+}
+
+export type IssuerKind = 'self-signed' | 'cluster CA' | 'other';
+
+export interface ExpiryRow {
+  what: string;
+  where: string;
+  subject: string;
+  issuer: string;
+  issuerKind?: IssuerKind;
+  notAfter?: string;
+  /** Seconds until expiry, negative once expired. */
+  residualSeconds?: number;
+  error?: string;
+}
+
+/**
+ * One row per certificate found, sorted by residual time (soonest first; what could not be read
+ * last), with its issuer classified against the cluster CA.
+ */
+export async function clusterExpiryRows(
+  found: FoundCertificate[],
+  clusterCa: readonly CertificateInfo[],
+  now: Date,
+): Promise<ExpiryRow[]> {
+  const rows = await Promise.all(
+    found.map(async (f): Promise<ExpiryRow> => {
+      if (!f.cert)
+        return { what: f.what, where: f.where, subject: '', issuer: '', error: f.error ?? 'unreadable' };
+      const c = f.cert;
+      const kind: IssuerKind = c.selfIssued
+        ? 'self-signed'
+        : (await issuedByAny(c, clusterCa))
+          ? 'cluster CA'
+          : signedByServedCa(c, f.servedWith ?? [])
+            ? 'self-signed'
+            : 'other';
+      return {
+        what: f.what,
+        where: f.where,
+        subject: c.subject.text,
+        issuer: c.issuer.text,
+        issuerKind: kind,
+        notAfter: c.notAfter.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        residualSeconds: Math.trunc((c.notAfter.getTime() - now.getTime()) / 1000),
+      };
+    }),
+  );
+  const key = (r: ExpiryRow) => r.residualSeconds ?? Number.POSITIVE_INFINITY;
+  return rows.sort(
+    (a, b) => key(a) - key(b) || a.what.localeCompare(b.what) || a.where.localeCompare(b.where),
+  );
+}
+
+/**
+ * Signed by a self-issued CA that the server presented along with it: kubeadm's kubelet without
+ * serverTLSBootstrap serves "<node>@<time>" with its own "<node>-ca@<time>", self-signed in effect.
+ */
+function signedByServedCa(c: CertificateInfo, servedWith: readonly CertificateInfo[]): boolean {
+  return servedWith.some((ca) => ca.selfIssued && ca.subject.text === c.issuer.text);
+}
