@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
@@ -23,6 +23,33 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/**
+ * Wall time of one process run without blocking this process's event loop (for benchmarks whose
+ * servers live in this process). `okCodes` are the exit statuses that count as success.
+ */
+export function timeCommandAsync(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  okCodes = [0],
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      if (okCodes.includes(code ?? -1)) resolve(ms);
+      else
+        reject(
+          new Error(`${cmd} ${args.join(' ').slice(0, 80)} failed (exit ${code}): ${stderr.slice(-300)}`),
+        );
+    });
+  });
 }
 
 /** Wall time of one process run, in milliseconds; a failing command is an error, not a figure. */

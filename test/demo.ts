@@ -76,7 +76,10 @@ async function main(c: Cluster): Promise<void> {
     'Can a client that trusts the cluster CA (like metrics-server) verify the kubelets? kubectl certs inspect-kubelet',
   );
   await kubectl('certs', 'inspect-kubelet', 'worker-1');
-  say('  This is why people run metrics-server with --kubelet-insecure-tls.');
+  say(
+    '  This is why people run metrics-server with --kubelet-insecure-tls. Every certificate, soonest expiry first:',
+  );
+  await kubectl('certs', 'check-expiration');
 
   section(4, 'With serverTLSBootstrap: true, each kubelet files a kubelet-serving CSR instead, and waits');
   const filed: FiledCsr[] = [];
@@ -118,6 +121,7 @@ async function main(c: Cluster): Promise<void> {
     await setNodeStatus(n, k.port);
   }
   await kubectl('certs', 'inspect-kubelet', 'worker-1');
+  await kubectl('certs', 'check-expiration', '--warn-within', '30d');
 
   section(7, 'kubectl-certs runs as a kubectl plugin');
   await kubectl('plugin', 'list');
