@@ -41,6 +41,22 @@ beforeAll(async () => {
   const { setNodeStatus } = await import('../sandbox/node-identity.ts');
   await setNodeStatus(honest, issued.port);
   await addNode(cluster, 'down', { ip: '127.0.5.3', kubeletPort: 1 });
+  // a kubelet whose certificate, signed by the cluster CA, expires in 10 days
+  const soonReq = ssl.csr(['O = system:nodes', 'CN = system:node:soon'], ['DNS:soon', 'IP:127.0.5.4']);
+  const soonCert = ssl.sign(
+    soonReq.csr,
+    { cert: cluster.ca.cert, key: cluster.ca.key },
+    ['subjectAltName=DNS:soon,IP:127.0.5.4'],
+    10,
+  );
+  const soon = await startFakeKubelet({
+    node: 'soon',
+    bind: '127.0.5.4',
+    workDir: work,
+    serving: { cert: soonCert, key: soonReq.key },
+  });
+  kubelets.push(soon);
+  await addNode(cluster, 'soon', { ip: '127.0.5.4', kubeletPort: soon.port });
   // metrics-server's APIService with a caBundle that expires in 20 days
   const ca = ssl.selfSigned('/CN=metrics-server-ca', { days: 20 });
   kubectl(
@@ -115,7 +131,10 @@ describe('check-expiration across the cluster', () => {
       subject: 'CN=metrics-server-ca',
     });
     expect(find('kubelet serving (CSR)', 'CSR ')).toMatchObject({ issuerKind: 'cluster CA' });
-    expect(rows[0]?.what).toBe('APIService caBundle'); // 20 days: the soonest
+    expect(rows.slice(0, 2).map((r) => [r.what, r.where.split(' (')[0]])).toEqual([
+      ['kubelet serving', 'Node soon'], // 10 days
+      ['APIService caBundle', 'v1beta1.metrics.k8s.io'], // 20 days
+    ]);
     expect(rows.at(-1)?.error).toBeDefined(); // unreadable last
   });
 
@@ -124,6 +143,9 @@ describe('check-expiration across the cluster', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^WHAT\s+WHERE\s+SUBJECT\s+ISSUER\s+EXPIRES\s+RESIDUAL$/);
     expect(lines[1]).toMatch(
+      /^kubelet serving\s+Node soon \(127\.0\.5\.4:\d+\)\s+O=system:nodes, CN=system:node:soon\s+cluster CA\s+\w{3} \d\d, \d{4} \d\d:\d\d UTC\s+(9|10)d$/,
+    );
+    expect(lines[2]).toMatch(
       /^APIService caBundle\s+v1beta1\.metrics\.k8s\.io\s+CN=metrics-server-ca\s+self-signed\s+\w{3} \d\d, \d{4} \d\d:\d\d UTC\s+(19|20)d$/,
     );
     expect(r.stdout).toMatch(
@@ -133,10 +155,14 @@ describe('check-expiration across the cluster', () => {
 
   it.each([
     ['30d', 3],
-    ['10d', 0],
-  ])('--warn-within %s exits %i (a caBundle expires in 20 days)', async (within, code) => {
-    expect((await scan('--warn-within', within)).code).toBe(code);
-  });
+    ['15d', 3],
+    ['5d', 0],
+  ])(
+    '--warn-within %s exits %i (a kubelet certificate expires in 10 days, a caBundle in 20)',
+    async (within, code) => {
+      expect((await scan('--warn-within', within)).code).toBe(code);
+    },
+  );
 
   it('with --secrets reads TLS Secrets too, and an expired one exits 4', async () => {
     const ca = await generateCa(
