@@ -41,42 +41,39 @@ export function toNodeFacts(n: V1Node): NodeFacts {
 
 const PAGE = 500;
 
-/** Every CSR, page by page (limit/continue), and the list's resourceVersion to watch from. */
-export async function listCsrs(
-  api: CertificatesV1Api,
+interface Page<T> {
+  items: T[];
+  metadata?: { _continue?: string; resourceVersion?: string };
+}
+
+/** Every item of a list call, page by page (limit/continue), each page retried and timed out. */
+async function listAll<T>(
+  fetchPage: (opts: { limit: number; _continue?: string }) => Promise<Page<T>>,
   timeoutMs: number,
-): Promise<{ items: CsrItem[]; resourceVersion: string }> {
-  const items: CsrItem[] = [];
+  what: string,
+): Promise<{ items: T[]; resourceVersion: string }> {
+  const items: T[] = [];
   let cont: string | undefined;
   let resourceVersion = '';
   do {
-    const page = await withRetry(() =>
-      withTimeout(
-        api.listCertificateSigningRequest({ limit: PAGE, ...(cont ? { _continue: cont } : {}) }),
-        timeoutMs,
-        'listing CSRs',
-      ),
-    );
-    items.push(...page.items.map(toCsrItem));
+    const opts = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
+    const page = await withRetry(() => withTimeout(fetchPage(opts), timeoutMs, what));
+    items.push(...page.items);
     cont = page.metadata?._continue || undefined;
     resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
   } while (cont);
   return { items, resourceVersion };
 }
 
+/** Every CSR, and the list's resourceVersion to watch from. */
+export async function listCsrs(
+  api: CertificatesV1Api,
+  timeoutMs: number,
+): Promise<{ items: CsrItem[]; resourceVersion: string }> {
+  const all = await listAll((o) => api.listCertificateSigningRequest(o), timeoutMs, 'listing CSRs');
+  return { items: all.items.map(toCsrItem), resourceVersion: all.resourceVersion };
+}
+
 export async function listNodes(api: CoreV1Api, timeoutMs: number): Promise<NodeFacts[]> {
-  const nodes: NodeFacts[] = [];
-  let cont: string | undefined;
-  do {
-    const page = await withRetry(() =>
-      withTimeout(
-        api.listNode({ limit: PAGE, ...(cont ? { _continue: cont } : {}) }),
-        timeoutMs,
-        'listing Nodes',
-      ),
-    );
-    nodes.push(...page.items.map(toNodeFacts));
-    cont = page.metadata?._continue || undefined;
-  } while (cont);
-  return nodes;
+  return (await listAll((o) => api.listNode(o), timeoutMs, 'listing Nodes')).items.map(toNodeFacts);
 }
