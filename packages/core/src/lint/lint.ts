@@ -1,0 +1,44 @@
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { documentKind } from './document-kind.ts';
+import { insecureKubeletTls } from './rules/insecure-kubelet-tls.ts';
+import { kubeletServingBootstrap } from './rules/kubelet-serving-bootstrap.ts';
+import { detectEol, textRange } from './source-text.ts';
+import { DEFAULT_LINT_OPTIONS, type Finding, type LintOptions, type Rule } from './types.ts';
+
+export const RULES: readonly Rule[] = [insecureKubeletTls, kubeletServingBootstrap];
+
+export const SYNTAX_RULE = 'yaml-syntax';
+
+/**
+ * Lints every document of a YAML file. A syntax error is one finding with its line and column
+ * (nothing else is reported for that file); YAML that is not a known Kubernetes document gives
+ * nothing. Never throws on input.
+ */
+export function lint(text: string, options: Partial<LintOptions> = {}): Finding[] {
+  const opts = { ...DEFAULT_LINT_OPTIONS, ...options };
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { keepSourceTokens: true, lineCounter, prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [];
+  const syntax = list.flatMap((d) => d.errors);
+  if (syntax[0]) {
+    const e = syntax[0];
+    const at = Math.min(e.pos[0], text.length);
+    return [
+      {
+        ruleId: SYNTAX_RULE,
+        severity: 'error',
+        message: `YAML syntax error: ${e.message.split('\n')[0]}`,
+        range: textRange(lineCounter, at, Math.min(Math.max(e.pos[1], at), text.length)),
+        fixes: [],
+      },
+    ];
+  }
+  const rules = RULES.filter(
+    (r) => (!opts.rules || opts.rules.includes(r.id)) && !opts.disable?.includes(r.id),
+  );
+  const eol = detectEol(text);
+  return list.flatMap((doc) => {
+    const ctx = { text, doc, kind: documentKind(doc), lineCounter, options: opts, eol };
+    return rules.flatMap((r) => r.check(ctx));
+  });
+}

@@ -1,0 +1,110 @@
+import { isScalar, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { containers, isMetricsServerContainer, podSpecPath } from '../document-kind.ts';
+import { textRange } from '../source-text.ts';
+import type { Finding, Fix, Rule, RuleContext, TextEdit } from '../types.ts';
+import { appendToSeqOrAdd, isBlockMap, removeSeqItem, replaceScalar } from '../yaml-edits.ts';
+
+export const INSECURE_FLAG = /^--kubelet-insecure-tls(=(true|1|t|TRUE|True))?$/;
+const VOLUME = 'kube-root-ca';
+
+/** metrics-server's args/command items that switch off kubelet certificate verification. */
+export function insecureFlags(c: YAMLMap): { seq: YAMLSeq; index: number; node: Scalar }[] {
+  return ['args', 'command'].flatMap((key) => {
+    const seq = c.get(key, true);
+    if (!isSeq(seq)) return [];
+    return seq.items.flatMap((node, index) =>
+      isScalar(node) && typeof node.value === 'string' && INSECURE_FLAG.test(node.value)
+        ? [{ seq, index, node }]
+        : [],
+    );
+  });
+}
+
+export const insecureKubeletTls: Rule = {
+  id: 'insecure-kubelet-tls',
+  severity: 'warning',
+  summary: 'metrics-server runs with --kubelet-insecure-tls: it does not verify the kubelets it scrapes.',
+  check(ctx) {
+    if (ctx.kind !== 'metrics-server-workload') return [];
+    const podSpec = ctx.doc.getIn(podSpecPath(ctx.doc), true);
+    return containers(ctx.doc)
+      .filter((c) => isMetricsServerContainer(c.node))
+      .flatMap((c) =>
+        insecureFlags(c.node).map(({ seq, index, node }): Finding => {
+          const [start, end] = node.range ?? [0, 0];
+          const fixes: Fix[] = [];
+          const useCa = isBlockMap(podSpec) ? useClusterCa(ctx, podSpec, c.node, node) : undefined;
+          if (useCa)
+            fixes.push({
+              title:
+                'Verify kubelets with the cluster CA (mount kube-root-ca.crt, use --kubelet-certificate-authority)',
+              edits: useCa,
+            });
+          fixes.push({
+            title:
+              'Remove --kubelet-insecure-tls (metrics-server then verifies kubelets with the in-cluster CA)',
+            edits: [removeSeqItem(ctx.text, seq, index)],
+          });
+          return {
+            ruleId: 'insecure-kubelet-tls',
+            severity: 'warning',
+            message:
+              'metrics-server does not verify kubelet certificates (--kubelet-insecure-tls). Verify them with the cluster CA instead; the kubelets must first serve CA-signed certificates (kubectl certs inspect-kubelet, kubectl certs approve-serving).',
+            range: textRange(ctx.lineCounter, start, end),
+            fixes,
+          };
+        }),
+      );
+  },
+};
+
+/**
+ * The edits for fix (a): replace the flag with --kubelet-certificate-authority=<mount>/ca.crt,
+ * mount the kube-root-ca.crt ConfigMap (only its ca.crt) into the container, add the volume.
+ * Undefined when the manifest uses flow style where we would insert (no guessing at layout).
+ */
+function useClusterCa(
+  ctx: RuleContext,
+  podSpec: YAMLMap,
+  container: YAMLMap,
+  flag: Scalar,
+): TextEdit[] | undefined {
+  const mount = ctx.options.kubeletCaMountPath.replace(/\/+$/, '');
+  const edits: TextEdit[] = [replaceScalar(flag, `--kubelet-certificate-authority=${mount}/ca.crt`)];
+  const hasMount = (container.get('volumeMounts') as { toJSON?: () => unknown } | undefined)?.toJSON?.() as
+    | { name?: string }[]
+    | undefined;
+  if (!hasMount?.some((m) => m.name === VOLUME)) {
+    const e = appendToSeqOrAdd(
+      ctx.text,
+      container,
+      'volumeMounts',
+      [`name: ${VOLUME}`, `mountPath: ${mount}`, 'readOnly: true'],
+      ctx.eol,
+    );
+    if (!e) return undefined;
+    edits.push(e);
+  }
+  const volumes = (podSpec.get('volumes') as { toJSON?: () => unknown } | undefined)?.toJSON?.() as
+    | { name?: string }[]
+    | undefined;
+  if (!volumes?.some((v) => v.name === VOLUME)) {
+    const e = appendToSeqOrAdd(
+      ctx.text,
+      podSpec,
+      'volumes',
+      [
+        `name: ${VOLUME}`,
+        'configMap:',
+        '  name: kube-root-ca.crt',
+        '  items:',
+        '  - key: ca.crt',
+        '    path: ca.crt',
+      ],
+      ctx.eol,
+    );
+    if (!e) return undefined;
+    edits.push(e);
+  }
+  return edits;
+}

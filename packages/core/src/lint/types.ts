@@ -1,0 +1,71 @@
+import type { Document, LineCounter } from 'yaml';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** Replace `length` characters at `offset` of the original text with `text`. */
+export interface TextEdit {
+  offset: number;
+  length: number;
+  text: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+}
+
+/** Offsets into the text, and 1-based line/column like compilers print them. */
+export interface TextRange {
+  start: number;
+  end: number;
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  range: TextRange;
+  /** The first fix is the preferred one. */
+  fixes: Fix[];
+}
+
+export type DocumentKind =
+  | 'metrics-server-workload'
+  | 'workload'
+  | 'apiservice'
+  | 'kubelet-configuration'
+  | 'kubeadm-configuration'
+  | 'unknown';
+
+export interface LintOptions {
+  /** Where fixes mount the cluster CA (the kube-root-ca.crt ConfigMap) in metrics-server. */
+  kubeletCaMountPath: string;
+  /** Rule ids to run (default: all). */
+  rules?: string[] | undefined;
+  disable?: string[] | undefined;
+}
+
+export const DEFAULT_LINT_OPTIONS: LintOptions = { kubeletCaMountPath: '/etc/kubernetes/kubelet-ca' };
+
+/** What a rule sees: one parsed document of the file and helpers over the whole text. */
+export interface RuleContext {
+  text: string;
+  doc: Document.Parsed;
+  kind: DocumentKind;
+  lineCounter: LineCounter;
+  options: LintOptions;
+  /** "\r\n" when the file uses CRLF line endings, so inserted lines match. */
+  eol: string;
+}
+
+export interface Rule {
+  id: string;
+  severity: Severity;
+  /** One sentence for rule lists and SARIF. */
+  summary: string;
+  check(ctx: RuleContext): Finding[];
+}
