@@ -2,6 +2,7 @@ import type { Command } from '@oclif/core';
 import ApproveServing from './commands/approve-serving.ts';
 import CheckExpiration from './commands/check-expiration.ts';
 import InspectKubelet from './commands/inspect-kubelet.ts';
+import Lint from './commands/lint.ts';
 import Rbac from './commands/rbac.ts';
 import Version from './commands/version.ts';
 
@@ -10,6 +11,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'approve-serving': ApproveServing,
   'check-expiration': CheckExpiration,
   'inspect-kubelet': InspectKubelet,
+  lint: Lint,
   rbac: Rbac,
   version: Version,
 };

@@ -1,0 +1,127 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.ts';
+import { renderData } from '../output.ts';
+import { UserError } from '../user-error.ts';
+
+export const EXIT_FINDINGS = 3;
+export const EXIT_UNREADABLE = 4;
+const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
+
+export default class Lint extends BaseCommand {
+  static override summary =
+    'Find insecure kubelet TLS settings in manifests (metrics-server, KubeletConfiguration, kubeadm) and fix them.';
+  static override description =
+    `Lints YAML files, folders (recursively, *.yaml and *.yml) or standard input ("-"). Prints file:line:col severity rule-id message, like a compiler.
+
+Exit status: 0 when nothing at or above --fail-on was found, 3 when something was, 4 when an input could not be read or parsed (the others are still linted), 1 on other errors.`;
+  static override examples = [
+    {
+      description: 'A manifest, and everything under a folder:',
+      command: 'kubectl certs lint components.yaml deploy/',
+    },
+    {
+      description: 'Show the fixes as a diff, then write them:',
+      command: 'kubectl certs lint components.yaml --diff && kubectl certs lint components.yaml --fix',
+    },
+    {
+      description: 'From a pipe, as JSON:',
+      command: 'helm template metrics-server metrics-server/metrics-server | kubectl certs lint - -o json',
+    },
+  ];
+  static override strict = false;
+  static override args = { path: Args.string({ description: 'Files, folders, or - for standard input.' }) };
+  static override flags = {
+    fix: Flags.boolean({ description: 'Apply the preferred fix of each finding, in place.' }),
+    diff: Flags.boolean({ description: 'Print the fixes as a unified diff; write nothing.' }),
+    rule: Flags.string({ description: 'Run only this rule (repeatable).', multiple: true }),
+    disable: Flags.string({ description: 'Do not run this rule (repeatable).', multiple: true }),
+    'fail-on': Flags.string({
+      description: 'Lowest severity that makes the exit status 3.',
+      options: ['error', 'warning', 'info'],
+      default: 'warning',
+    }),
+    'kubelet-ca-mount-path': Flags.string({
+      description: 'Where fixes mount the cluster CA in metrics-server.',
+      default: '/etc/kubernetes/kubelet-ca',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, argv } = await this.parse(Lint);
+    const g = this.globals(flags);
+    const paths = argv as string[];
+    if (paths.length === 0)
+      throw new UserError('name the files or folders to lint (or - for standard input)', 2);
+    if (flags.fix && flags.diff)
+      throw new UserError('--fix and --diff do not go together: --diff shows, --fix writes', 2);
+    const { lint, RULES } = await import('@kubectl-certs/core');
+    const known = [...RULES.map((r) => r.id), 'yaml-syntax'];
+    for (const id of [...(flags.rule ?? []), ...(flags.disable ?? [])])
+      if (!known.includes(id)) throw new UserError(`unknown rule "${id}" (rules: ${known.join(', ')})`, 2);
+    const { collectInputs } = await import('../lint/inputs.ts');
+    const { fixText } = await import('../lint/fix-file.ts');
+    const { createTwoFilesPatch } = await import('diff');
+    const options = {
+      rules: flags.rule,
+      disable: flags.disable,
+      kubeletCaMountPath: flags['kubelet-ca-mount-path'],
+    };
+    const inputs = collectInputs(paths, () => readFileSync(0, 'utf8'));
+    const report: { file: string; findings: ReturnType<typeof lint>; error?: string }[] = [];
+    let unreadable = false;
+    for (const input of inputs) {
+      if (input.text === undefined) {
+        unreadable = true;
+        report.push({ file: input.name, findings: [], error: input.error ?? 'unreadable' });
+        continue;
+      }
+      if (flags.fix || flags.diff) {
+        const { text } = fixText(input.text, options);
+        if (flags.diff && text !== input.text)
+          this.log(
+            createTwoFilesPatch(`a/${input.name}`, `b/${input.name}`, input.text, text, '', '').trimEnd(),
+          );
+        if (flags.fix && text !== input.text && input.name !== '-') writeFileSync(input.name, text);
+        if (flags.fix && input.name === '-') process.stdout.write(text);
+        input.text = flags.fix ? text : input.text;
+      }
+      const findings = lint(input.text, options);
+      if (findings.some((f) => f.ruleId === 'yaml-syntax')) unreadable = true;
+      report.push({ file: input.name, findings });
+    }
+    if (!flags.diff && !(flags.fix && paths.includes('-'))) this.print(report, g.output);
+    const threshold = SEVERITY_RANK[flags['fail-on'] as keyof typeof SEVERITY_RANK];
+    const failing = report.some((r) =>
+      r.findings.some((f) => f.ruleId !== 'yaml-syntax' && SEVERITY_RANK[f.severity] >= threshold),
+    );
+    process.exitCode = unreadable ? EXIT_UNREADABLE : failing ? EXIT_FINDINGS : 0;
+  }
+
+  private print(
+    report: {
+      file: string;
+      findings: {
+        ruleId: string;
+        severity: string;
+        message: string;
+        range: { startLine: number; startColumn: number };
+      }[];
+      error?: string;
+    }[],
+    output: string,
+  ): void {
+    if (output === 'json' || output === 'yaml') {
+      const doc = { apiVersion: 'kubectl-certs.io/v1alpha1', kind: 'LintReport', files: report };
+      this.log(renderData(doc, output));
+      return;
+    }
+    for (const r of report) {
+      if (r.error) process.stderr.write(`${r.file}: error: ${r.error}\n`);
+      for (const f of r.findings)
+        this.log(
+          `${r.file}:${f.range.startLine}:${f.range.startColumn}: ${f.severity} ${f.ruleId} ${f.message}`,
+        );
+    }
+  }
+}

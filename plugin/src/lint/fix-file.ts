@@ -1,0 +1,35 @@
+import { applyEdits, type Finding, type LintOptions, lint } from '@kubectl-certs/core';
+
+/**
+ * Applies the preferred fix of every finding, re-linting between rounds because two fixes may
+ * touch the same lines (each round applies the non-overlapping ones). Stops when nothing is left
+ * to fix, or after a few rounds.
+ */
+export function fixText(text: string, options: Partial<LintOptions>): { text: string; applied: number } {
+  let current = text;
+  let applied = 0;
+  for (let round = 0; round < 5; round++) {
+    const fixable = lint(current, options).filter((f) => f.fixes.length > 0);
+    const chosen = nonOverlapping(fixable);
+    if (chosen.length === 0) break;
+    current = applyEdits(
+      current,
+      chosen.flatMap((f) => f.fixes[0]?.edits ?? []),
+    );
+    applied += chosen.length;
+  }
+  return { text: current, applied };
+}
+
+function nonOverlapping(findings: Finding[]): Finding[] {
+  const taken: [number, number][] = [];
+  return findings.filter((f) => {
+    const spans = (f.fixes[0]?.edits ?? []).map((e) => [e.offset, e.offset + e.length] as [number, number]);
+    const clash = spans.some(
+      ([a, b]) => taken.some(([c, d]) => a < d && c < b) || taken.some(([c]) => c === a && a === b),
+    );
+    if (clash) return false;
+    taken.push(...spans);
+    return true;
+  });
+}

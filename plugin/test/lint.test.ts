@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+
+const BIN = new URL('../bin/kubectl-certs.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'kc-lint-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const components = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: metrics-server
+spec:
+  template:
+    spec:
+      containers:
+      - name: metrics-server
+        image: registry.k8s.io/metrics-server/metrics-server:v0.7.2
+        args:
+        - --cert-dir=/tmp
+        - --kubelet-insecure-tls # for now
+`;
+const kubelet =
+  'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nserverTLSBootstrap: true\n';
+
+beforeEach(() => {
+  rmSync(join(dir, 'manifests'), { recursive: true, force: true });
+  mkdirSync(join(dir, 'manifests/nested'), { recursive: true });
+  writeFileSync(join(dir, 'manifests/components.yaml'), components);
+  writeFileSync(join(dir, 'manifests/nested/kubelet.yml'), kubelet);
+  writeFileSync(join(dir, 'manifests/notes.txt'), '--kubelet-insecure-tls');
+});
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, 'lint', ...args], {
+    cwd: dir,
+    input,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: dir },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('kubectl certs lint', () => {
+  it('reports like a compiler and exits 3 on a warning', () => {
+    const r = cli(['manifests']);
+    expect(r.stdout).toBe(
+      'manifests/components.yaml:13:11: warning insecure-kubelet-tls metrics-server does not verify kubelet certificates (--kubelet-insecure-tls). Verify them with the cluster CA instead; the kubelets must first serve CA-signed certificates (kubectl certs inspect-kubelet, kubectl certs approve-serving).\n',
+    );
+    expect(r.code).toBe(3);
+  });
+
+  it('exits 0 with --fail-on error when only warnings are found', () => {
+    expect(cli(['manifests', '--fail-on', 'error']).code).toBe(0);
+  });
+
+  it('--diff prints a unified diff and writes nothing', () => {
+    const r = cli(['manifests/components.yaml', '--diff']);
+    expect(r.stdout).toContain('--- a/manifests/components.yaml');
+    expect(r.stdout).toContain('-        - --kubelet-insecure-tls # for now');
+    expect(r.stdout).toContain(
+      '+        - --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # for now',
+    );
+    expect(r.stdout).toContain('+        - name: kube-root-ca');
+    expect(readFileSync(join(dir, 'manifests/components.yaml'), 'utf8')).toBe(components);
+  });
+
+  it('--fix writes the preferred fixes in place; linting again finds nothing', () => {
+    cli(['manifests', '--fix']);
+    const fixed = readFileSync(join(dir, 'manifests/components.yaml'), 'utf8');
+    expect(fixed).toContain('- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # for now');
+    expect(fixed).toContain('name: kube-root-ca.crt');
+    expect(cli(['manifests'])).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('reads standard input with -, and --fix - prints the fixed text', () => {
+    expect(cli(['-'], components).stdout).toMatch(/^-:13:11: warning insecure-kubelet-tls /);
+    expect(cli(['-', '--fix', '--kubelet-ca-mount-path', '/ca'], components).stdout).toContain(
+      '--kubelet-certificate-authority=/ca/ca.crt',
+    );
+  });
+
+  it('reports a syntax error with its position, still lints the other files, and exits 4', () => {
+    writeFileSync(join(dir, 'manifests/broken.yaml'), 'kind: Deployment\nspec: [\n');
+    const r = cli(['manifests']);
+    expect(r.stdout).toMatch(/^manifests\/broken\.yaml:\d+:\d+: error yaml-syntax YAML syntax error: /m);
+    expect(r.stdout).toMatch(/^manifests\/components\.yaml:13:11: warning insecure-kubelet-tls /m);
+    expect(r.code).toBe(4);
+  });
+
+  it('reports a file that cannot be read, lints the rest, and exits 4', () => {
+    const r = cli(['nope.yaml', 'manifests']);
+    expect(r.stderr).toBe('nope.yaml: error: no such file or directory\n');
+    expect(r.stdout).toContain('insecure-kubelet-tls');
+    expect(r.code).toBe(4);
+  });
+
+  it('-o json lists every file with its findings and fixes', () => {
+    const doc = JSON.parse(cli(['manifests', '-o', 'json']).stdout) as {
+      kind: string;
+      files: { file: string; findings: { ruleId: string; fixes: { title: string }[] }[] }[];
+    };
+    expect(doc.kind).toBe('LintReport');
+    expect(doc.files.map((f) => [f.file, f.findings.map((x) => x.ruleId)])).toEqual([
+      ['manifests/components.yaml', ['insecure-kubelet-tls']],
+      ['manifests/nested/kubelet.yml', []],
+    ]);
+    expect(doc.files[0]?.findings[0]?.fixes.map((x) => x.title)).toHaveLength(2);
+  });
+
+  it.each([
+    [
+      ['manifests', '--rule', 'no-such-rule'],
+      /^error: unknown rule "no-such-rule" \(rules: insecure-kubelet-tls, kubelet-serving-bootstrap, yaml-syntax\)$/,
+    ],
+    [[], /^error: name the files or folders to lint/],
+    [['manifests', '--fix', '--diff'], /^error: --fix and --diff do not go together/],
+  ])('usage errors exit 2: %j', (args, message) => {
+    const r = cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(message);
+  });
+});
