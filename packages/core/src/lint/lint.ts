@@ -1,11 +1,18 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { documentKind } from './document-kind.ts';
+import { apiserviceInsecureWithCaBundle } from './rules/apiservice-insecure-with-cabundle.ts';
 import { insecureKubeletTls } from './rules/insecure-kubelet-tls.ts';
+import { insecureWithCa } from './rules/insecure-with-ca.ts';
 import { kubeletServingBootstrap } from './rules/kubelet-serving-bootstrap.ts';
 import { detectEol, textRange } from './source-text.ts';
 import { DEFAULT_LINT_OPTIONS, type Finding, type LintOptions, type Rule } from './types.ts';
 
-export const RULES: readonly Rule[] = [insecureKubeletTls, kubeletServingBootstrap];
+export const RULES: readonly Rule[] = [
+  insecureKubeletTls,
+  insecureWithCa,
+  apiserviceInsecureWithCaBundle,
+  kubeletServingBootstrap,
+];
 
 export const SYNTAX_RULE = 'yaml-syntax';
 

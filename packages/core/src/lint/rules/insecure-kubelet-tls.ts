@@ -20,6 +20,18 @@ export function insecureFlags(c: YAMLMap): { seq: YAMLSeq; index: number; node: 
   });
 }
 
+/** --kubelet-certificate-authority items of metrics-server's args/command. */
+export function caFlags(c: YAMLMap): Scalar[] {
+  return ['args', 'command'].flatMap((key) => {
+    const seq = c.get(key, true);
+    if (!isSeq(seq)) return [];
+    return seq.items.filter(
+      (n): n is Scalar =>
+        isScalar(n) && typeof n.value === 'string' && n.value.startsWith('--kubelet-certificate-authority'),
+    );
+  });
+}
+
 export const insecureKubeletTls: Rule = {
   id: 'insecure-kubelet-tls',
   severity: 'warning',
@@ -33,7 +45,11 @@ export const insecureKubeletTls: Rule = {
         insecureFlags(c.node).map(({ seq, index, node }): Finding => {
           const [start, end] = node.range ?? [0, 0];
           const fixes: Fix[] = [];
-          const useCa = isBlockMap(podSpec) ? useClusterCa(ctx, podSpec, c.node, node) : undefined;
+          // With a CA flag already there, replacing this one would duplicate it: only removal makes sense.
+          const useCa =
+            isBlockMap(podSpec) && caFlags(c.node).length === 0
+              ? useClusterCa(ctx, podSpec, c.node, node)
+              : undefined;
           if (useCa)
             fixes.push({
               title:
