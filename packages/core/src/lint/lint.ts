@@ -1,6 +1,8 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { documentKind } from './document-kind.ts';
+import { apiserviceInsecure } from './rules/apiservice-insecure.ts';
 import { apiserviceInsecureWithCaBundle } from './rules/apiservice-insecure-with-cabundle.ts';
+import { cabundleInvalid } from './rules/cabundle-invalid.ts';
 import { insecureKubeletTls } from './rules/insecure-kubelet-tls.ts';
 import { insecureWithCa } from './rules/insecure-with-ca.ts';
 import { kubeletServingBootstrap } from './rules/kubelet-serving-bootstrap.ts';
@@ -10,7 +12,9 @@ import { DEFAULT_LINT_OPTIONS, type Finding, type LintOptions, type Rule } from 
 export const RULES: readonly Rule[] = [
   insecureKubeletTls,
   insecureWithCa,
+  apiserviceInsecure,
   apiserviceInsecureWithCaBundle,
+  cabundleInvalid,
   kubeletServingBootstrap,
 ];
 
@@ -45,7 +49,7 @@ export function lint(text: string, options: Partial<LintOptions> = {}): Finding[
   );
   const eol = detectEol(text);
   return list.flatMap((doc) => {
-    const ctx = { text, doc, kind: documentKind(doc), lineCounter, options: opts, eol };
+    const ctx = { text, doc, docs: list, kind: documentKind(doc), lineCounter, options: opts, eol };
     return rules.flatMap((r) => r.check(ctx));
   });
 }

@@ -47,6 +47,8 @@ export interface LintOptions {
   /** Rule ids to run (default: all). */
   rules?: string[] | undefined;
   disable?: string[] | undefined;
+  /** The clock for expiry rules (injected; the shells pass the real time). */
+  now?: Date | undefined;
 }
 
 export const DEFAULT_LINT_OPTIONS: LintOptions = { kubeletCaMountPath: '/etc/kubernetes/kubelet-ca' };
@@ -55,6 +57,8 @@ export const DEFAULT_LINT_OPTIONS: LintOptions = { kubeletCaMountPath: '/etc/kub
 export interface RuleContext {
   text: string;
   doc: Document.Parsed;
+  /** Every document of the file (a rule may look at the others, e.g. for cert-manager). */
+  docs: Document.Parsed[];
   kind: DocumentKind;
   lineCounter: LineCounter;
   options: LintOptions;
