@@ -66,6 +66,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       rules: flags.rule,
       disable: flags.disable,
       kubeletCaMountPath: flags['kubelet-ca-mount-path'],
+      now: new Date(),
     };
     const inputs = collectInputs(paths, () => readFileSync(0, 'utf8'));
     const report: { file: string; findings: ReturnType<typeof lint>; error?: string }[] = [];
