@@ -1,0 +1,20 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { RULES, SYNTAX_RULE } from '../../src/lint/lint.ts';
+
+const docs = new URL('../../../../docs/rules/', import.meta.url);
+
+describe('every rule has its documentation page', () => {
+  it.each([...RULES.map((r) => [r.id, r.severity] as const), [SYNTAX_RULE, 'error'] as const])(
+    'docs/rules/%s.md',
+    (id, severity) => {
+      const file = new URL(`${id}.md`, docs);
+      expect(existsSync(file)).toBe(true);
+      const text = readFileSync(file, 'utf8');
+      expect(text.split('\n')[0]).toBe(
+        `# ${id} (${severity}${id === 'cabundle-invalid' ? ', or warning when the CA expires within 30 days' : ''})`,
+      );
+      expect(text).toContain('**Fix');
+    },
+  );
+});
