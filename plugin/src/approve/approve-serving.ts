@@ -13,7 +13,7 @@ import { AuthorizationV1Api, CertificatesV1Api, CoreV1Api, type KubeConfig } fro
 import pLimit from 'p-limit';
 import { APPROVER_PERMISSIONS, requirePermissions } from '../kube/access-review.ts';
 import { describeApiError } from '../kube/api-error.ts';
-import { type CsrItem, listCsrs, listNodes, toCsrItem } from '../kube/csr-objects.ts';
+import { type CsrItem, csrPages, listNodes, toCsrItem } from '../kube/csr-objects.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { writeDecision } from './write-decision.ts';
 
@@ -31,7 +31,7 @@ export interface ApproveSettings {
   options: PolicyOptions;
   timeoutMs: number;
   concurrency: number;
-  progress?: (label: string, done: number, total: number) => void;
+  progress?: (label: string, done: number) => void;
 }
 
 export type Action =
@@ -65,15 +65,6 @@ export async function approveServing(kc: KubeConfig, s: ApproveSettings): Promis
   try {
     if (!s.dryRun)
       await requirePermissions(kc.makeApiClient(AuthorizationV1Api), APPROVER_PERMISSIONS, s.timeoutMs);
-    const { items, missing } = s.selection.names.length
-      ? await readNamed(certs, s.selection.names, s.timeoutMs)
-      : { items: (await listCsrs(certs, s.timeoutMs)).items, missing: [] };
-    const chosen = items.filter(
-      (i) =>
-        s.selection.names.length > 0 ||
-        s.selection.all ||
-        s.selection.nodes.includes(requesterNode(i.request) ?? ''),
-    );
     const nodes = await listNodes(core, s.timeoutMs).then(
       (value): PolicyInput['nodes'] => ({ ok: true, value }),
       (e): PolicyInput['nodes'] => ({
@@ -81,29 +72,45 @@ export async function approveServing(kc: KubeConfig, s: ApproveSettings): Promis
         error: describeApiError(e, 'listing Nodes', server).message,
       }),
     );
-    s.progress?.('deciding', 0, chosen.length);
-    const dns = s.options.resolveDns ? await resolveDnsSans(chosen) : undefined;
-    const decisions = await decideAll(
-      chosen.map((i) => i.request),
-      nodes,
-      s.options,
-      dns,
-    );
-    const shown = chosen
-      .map((item, i) => ({ item, d: decisions[i] as Decision }))
-      .filter((r) => s.showIgnored || s.selection.names.length > 0 || r.d.decision !== 'ignore');
+    const named = s.selection.names.length
+      ? await readNamed(certs, s.selection.names, s.timeoutMs)
+      : undefined;
+    const batches = named ? [named.items] : csrPages(certs, s.timeoutMs);
+    const report: ReportItem[] = [];
     const limit = pLimit(s.concurrency);
     let done = 0;
-    const report = await Promise.all(
-      shown.map((r) =>
-        limit(async () => {
-          const out = await act(certs, r.item, r.d, nodes, dns, s);
-          s.progress?.(s.dryRun ? 'deciding' : 'writing', ++done, shown.length);
-          return out;
-        }),
-      ),
-    );
-    return [...report, ...missing];
+    // A page at a time: memory stays bounded by the page size, whatever the backlog.
+    for await (const batch of batches) {
+      const chosen = batch.filter(
+        (i) =>
+          named !== undefined ||
+          s.selection.all ||
+          s.selection.nodes.includes(requesterNode(i.request) ?? ''),
+      );
+      if (chosen.length === 0) continue;
+      const dns = s.options.resolveDns ? await resolveDnsSans(chosen) : undefined;
+      const decisions = await decideAll(
+        chosen.map((i) => i.request),
+        nodes,
+        s.options,
+        dns,
+      );
+      const shown = chosen
+        .map((item, i) => ({ item, d: decisions[i] as Decision }))
+        .filter((r) => s.showIgnored || named !== undefined || r.d.decision !== 'ignore');
+      report.push(
+        ...(await Promise.all(
+          shown.map((r) =>
+            limit(async () => {
+              const out = await act(certs, r.item, r.d, nodes, dns, s);
+              s.progress?.(s.dryRun ? 'decided' : 'decided and written', ++done);
+              return out;
+            }),
+          ),
+        )),
+      );
+    }
+    return [...report, ...(named?.missing ?? [])];
   } catch (e) {
     throw describeApiError(e, 'approve-serving', server);
   }

@@ -95,8 +95,7 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
     };
     if (flags.watch) return watchMode(this, kc, settings, g.output);
     const progress = process.stderr.isTTY
-      ? (label: string, done: number, total: number) =>
-          process.stderr.write(`\r\x1b[K${label} ${done}/${total}`)
+      ? (label: string, done: number) => process.stderr.write(`\r\x1b[K${label}: ${done}`)
       : undefined;
     const items = await approveServing(kc, {
       ...settings,

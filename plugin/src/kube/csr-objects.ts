@@ -46,26 +46,41 @@ interface Page<T> {
   metadata?: { _continue?: string; resourceVersion?: string };
 }
 
-/** Every item of a list call, page by page (limit/continue), each page retried and timed out. */
-async function listAll<T>(
+/** A list call page by page (limit/continue), each page retried and timed out. */
+async function* pages<T>(
   fetchPage: (opts: { limit: number; _continue?: string }) => Promise<Page<T>>,
+  timeoutMs: number,
+  what: string,
+): AsyncGenerator<Page<T>> {
+  let cont: string | undefined;
+  do {
+    const opts = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
+    const page = await withRetry(() => withTimeout(fetchPage(opts), timeoutMs, what));
+    yield page;
+    cont = page.metadata?._continue || undefined;
+  } while (cont);
+}
+
+async function listAll<T>(
+  fetchPage: Parameters<typeof pages<T>>[0],
   timeoutMs: number,
   what: string,
 ): Promise<{ items: T[]; resourceVersion: string }> {
   const items: T[] = [];
-  let cont: string | undefined;
   let resourceVersion = '';
-  do {
-    const opts = { limit: PAGE, ...(cont ? { _continue: cont } : {}) };
-    const page = await withRetry(() => withTimeout(fetchPage(opts), timeoutMs, what));
+  for await (const page of pages(fetchPage, timeoutMs, what)) {
     items.push(...page.items);
-    cont = page.metadata?._continue || undefined;
     resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-  } while (cont);
+  }
   return { items, resourceVersion };
 }
 
-/** Every CSR, and the list's resourceVersion to watch from. */
+/** CSRs a page at a time, so that a large backlog is never held in memory at once. */
+export async function* csrPages(api: CertificatesV1Api, timeoutMs: number): AsyncGenerator<CsrItem[]> {
+  for await (const page of pages((o) => api.listCertificateSigningRequest(o), timeoutMs, 'listing CSRs'))
+    yield page.items.map(toCsrItem);
+}
+
 export async function listCsrs(
   api: CertificatesV1Api,
   timeoutMs: number,

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../user-error.ts';
+import { PooledKubeConfig } from './pooled-kubeconfig.ts';
 
 export interface KubeconfigFlags {
   kubeconfig?: string | undefined;
@@ -22,7 +23,7 @@ export function loadKubeConfig(
   flags: KubeconfigFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): { kc: KubeConfig; source: string } {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   let source: string;
   const listed = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
   const home = join(env.HOME ?? homedir(), '.kube', 'config');
