@@ -86,41 +86,39 @@ function useClusterCa(
   flag: Scalar,
 ): TextEdit[] | undefined {
   const mount = ctx.options.kubeletCaMountPath.replace(/\/+$/, '');
-  const edits: TextEdit[] = [replaceScalar(flag, `--kubelet-certificate-authority=${mount}/ca.crt`)];
-  const hasMount = (container.get('volumeMounts') as { toJSON?: () => unknown } | undefined)?.toJSON?.() as
+  const mountLines = [`name: ${VOLUME}`, `mountPath: ${mount}`, 'readOnly: true'];
+  const volumeLines = [
+    `name: ${VOLUME}`,
+    'configMap:',
+    '  name: kube-root-ca.crt',
+    '  items:',
+    '  - key: ca.crt',
+    '    path: ca.crt',
+  ];
+  const mountEdit = ensureNamedItem(ctx, container, 'volumeMounts', mountLines);
+  const volumeEdit = ensureNamedItem(ctx, podSpec, 'volumes', volumeLines);
+  if (mountEdit === undefined || volumeEdit === undefined) return undefined;
+  return [
+    replaceScalar(flag, `--kubelet-certificate-authority=${mount}/ca.crt`),
+    ...mountEdit,
+    ...volumeEdit,
+  ];
+}
+
+/**
+ * The edit that appends an item named kube-root-ca to the list at `key` ([] when one is already
+ * there: the fix is idempotent), or undefined when the list is in flow style.
+ */
+function ensureNamedItem(
+  ctx: RuleContext,
+  map: YAMLMap,
+  key: string,
+  lines: string[],
+): TextEdit[] | undefined {
+  const items = (map.get(key) as { toJSON?: () => unknown } | undefined)?.toJSON?.() as
     | { name?: string }[]
     | undefined;
-  if (!hasMount?.some((m) => m.name === VOLUME)) {
-    const e = appendToSeqOrAdd(
-      ctx.text,
-      container,
-      'volumeMounts',
-      [`name: ${VOLUME}`, `mountPath: ${mount}`, 'readOnly: true'],
-      ctx.eol,
-    );
-    if (!e) return undefined;
-    edits.push(e);
-  }
-  const volumes = (podSpec.get('volumes') as { toJSON?: () => unknown } | undefined)?.toJSON?.() as
-    | { name?: string }[]
-    | undefined;
-  if (!volumes?.some((v) => v.name === VOLUME)) {
-    const e = appendToSeqOrAdd(
-      ctx.text,
-      podSpec,
-      'volumes',
-      [
-        `name: ${VOLUME}`,
-        'configMap:',
-        '  name: kube-root-ca.crt',
-        '  items:',
-        '  - key: ca.crt',
-        '    path: ca.crt',
-      ],
-      ctx.eol,
-    );
-    if (!e) return undefined;
-    edits.push(e);
-  }
-  return edits;
+  if (items?.some((i) => i.name === VOLUME)) return [];
+  const edit = appendToSeqOrAdd(ctx.text, map, key, lines, ctx.eol);
+  return edit ? [edit] : undefined;
 }
