@@ -1,4 +1,4 @@
-import { connect, type DetailedPeerCertificate } from 'node:tls';
+import { connect, createSecureContext, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
 import { type CertificateInfo, parseCertificate } from '@kubectl-certs/core';
 
 export type Probe = { ok: true; chain: CertificateInfo[] } | { ok: false; error: string };
@@ -7,11 +7,26 @@ export type Probe = { ok: true; chain: CertificateInfo[] } | { ok: false; error:
  * Reads the certificate chain a TLS server (a kubelet, the API server) serves, without trusting it (judging it is core's job).
  * Never throws: a refused connection, a timeout or a TLS failure is the result.
  */
+// Nothing is verified here, so one empty context serves every connection (tls.connect would
+// otherwise build a context, with the default root store, per connection).
+let sharedContext: SecureContext | undefined;
+function context(): SecureContext {
+  sharedContext ??= createSecureContext({});
+  return sharedContext;
+}
+
 export function readServedChain(host: string, port: number, timeoutMs: number): Promise<Probe> {
   return new Promise((resolve) => {
     const isIp = /^[\d.]+$/.test(host) || host.includes(':');
     const socket = connect(
-      { host, port, rejectUnauthorized: false, ...(isIp ? {} : { servername: host }), timeout: timeoutMs },
+      {
+        host,
+        port,
+        rejectUnauthorized: false,
+        secureContext: context(),
+        ...(isIp ? {} : { servername: host }),
+        timeout: timeoutMs,
+      },
       () => {
         const chain: CertificateInfo[] = [];
         const seen = new Set<string>();
