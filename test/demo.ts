@@ -123,7 +123,12 @@ async function main(c: Cluster): Promise<void> {
   await kubectl('certs', 'inspect-kubelet', 'worker-1');
   await kubectl('certs', 'check-expiration', '--warn-within', '30d');
 
-  section(7, 'kubectl-certs runs as a kubectl plugin');
+  section(7, 'The manifests: kubectl certs lint finds the insecure settings and fixes them (comments kept)');
+  const example = new URL('../docs/examples/components.yaml', import.meta.url).pathname;
+  await kubectl('certs', 'lint', example);
+  await kubectl('certs', 'lint', example, '--diff');
+
+  section(8, 'kubectl-certs runs as a kubectl plugin');
   await kubectl('plugin', 'list');
   await kubectl('certs', 'version');
 }
