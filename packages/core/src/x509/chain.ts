@@ -1,4 +1,4 @@
-import { type CertificateInfo, loadCertificate, sameBytes } from './certificate.ts';
+import { type CertificateInfo, certificateNames, loadCertificate } from './certificate.ts';
 import type { X509Certificate } from './peculiar.ts';
 
 export type ChainFailure = 'expired' | 'not-yet-valid' | 'unknown-authority';
@@ -53,9 +53,8 @@ async function findPath(
   for (const candidate of pool) {
     if (candidate.fingerprintSha256 === cert.fingerprintSha256) continue;
     if (validityFailure(candidate, now)) continue;
-    const parent = loadCertificate(candidate.der);
-    if (!sameBytes(child.issuerName.toArrayBuffer(), parent.subjectName.toArrayBuffer())) continue;
-    if (!(await signedBy(child, parent))) continue;
+    if (!sameName(cert, candidate)) continue;
+    if (!(await signedBy(child, loadCertificate(candidate.der)))) continue;
     const rest = await findPath(candidate, pool, roots, now, depth + 1);
     if (rest) return [cert, ...rest];
   }
@@ -64,19 +63,19 @@ async function findPath(
 
 /** Whether `cert` names one of `cas` as issuer and carries its valid signature (validity periods aside). */
 export async function issuedByAny(cert: CertificateInfo, cas: readonly CertificateInfo[]): Promise<boolean> {
-  // Names first (already parsed): most certificates are ruled out without decoding anything again.
-  const candidates = cas.filter((ca) => ca.subject.text === cert.issuer.text);
+  // Names first (sliced from the DER): most certificates are ruled out without decoding them.
+  const candidates = cas.filter((ca) => sameName(cert, ca));
   if (candidates.length === 0) return false;
   const child = loadCertificate(cert.der);
-  for (const ca of candidates) {
-    const parent = loadCertificate(ca.der);
-    if (
-      sameBytes(child.issuerName.toArrayBuffer(), parent.subjectName.toArrayBuffer()) &&
-      (await signedBy(child, parent))
-    )
-      return true;
-  }
+  for (const ca of candidates) if (await signedBy(child, loadCertificate(ca.der))) return true;
   return false;
+}
+
+/** Whether `child` names `parent` as its issuer, byte for byte. */
+function sameName(child: CertificateInfo, parent: CertificateInfo): boolean {
+  return Buffer.from(certificateNames(child.der).issuer).equals(
+    Buffer.from(certificateNames(parent.der).subject),
+  );
 }
 
 async function signedBy(child: X509Certificate, parent: X509Certificate): Promise<boolean> {
