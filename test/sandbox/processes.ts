@@ -57,16 +57,18 @@ function alive(pid: number): boolean {
   return existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 }
 
-/** SIGTERM in reverse start order, SIGKILL after `graceMs`; waits until each is gone. */
+/** SIGTERM, then SIGKILL after `graceMs`; returns once the process is gone (or was not ours). */
+async function terminate(t: Tracked, graceMs: number): Promise<void> {
+  if (!isOurs(t)) return;
+  process.kill(t.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive(t.pid) && Date.now() < deadline) await sleep(50);
+  if (alive(t.pid)) process.kill(t.pid, 'SIGKILL');
+}
+
+/** Stops every tracked process in reverse start order. */
 export async function stopTracked(dir: string, graceMs = 10_000): Promise<void> {
-  const list = readTracked(dir).reverse();
-  for (const t of list) {
-    if (!isOurs(t)) continue;
-    process.kill(t.pid, 'SIGTERM');
-    const deadline = Date.now() + graceMs;
-    while (alive(t.pid) && Date.now() < deadline) await sleep(50);
-    if (alive(t.pid)) process.kill(t.pid, 'SIGKILL');
-  }
+  for (const t of readTracked(dir).reverse()) await terminate(t, graceMs);
   writeTracked(dir, []);
 }
 
@@ -74,12 +76,7 @@ export async function stopTracked(dir: string, graceMs = 10_000): Promise<void> 
 export async function restartProcess(dir: string, name: string): Promise<ChildProcess> {
   const t = readTracked(dir).find((x) => x.name === name);
   if (!t) throw new Error(`no tracked process ${name} in ${dir}`);
-  if (isOurs(t)) {
-    process.kill(t.pid, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (alive(t.pid) && Date.now() < deadline) await sleep(50);
-    if (alive(t.pid)) process.kill(t.pid, 'SIGKILL');
-  }
+  await terminate(t, 10_000);
   return startProcess(dir, name, t.bin, t.args);
 }
 

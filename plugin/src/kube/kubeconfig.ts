@@ -35,10 +35,11 @@ export function loadKubeConfig(
     if (present.length === 0)
       throw new UserError(`none of the files in $KUBECONFIG exist: ${listed.join(', ')}`);
     source = present.join(delimiter);
-    for (const f of present) loadFile(new KubeConfig(), f); // a clear message naming the bad file
-    if (present.length > 1)
+    if (present.length === 1) loadFile(kc, present[0] as string);
+    else {
+      for (const f of present) loadFile(new KubeConfig(), f); // a clear message naming the bad file
       kc.loadFromDefault({}, false); // merges them in kubectl's order
-    else loadFile(kc, present[0] as string);
+    }
   } else if (existsSync(home)) {
     source = home;
     loadFile(kc, home);

@@ -1,5 +1,5 @@
 import type { CertificateInfo } from '../x509/certificate.ts';
-import { issuedByAny } from '../x509/chain.ts';
+import { issuedByAny, issuedByServedCa } from '../x509/chain.ts';
 
 /** One place a certificate was found in the cluster, or why it could not be read there. */
 export interface FoundCertificate {
@@ -45,7 +45,7 @@ export async function clusterExpiryRows(
         ? 'self-signed'
         : (await issuedByAny(c, clusterCa))
           ? 'cluster CA'
-          : signedByServedCa(c, f.servedWith ?? [])
+          : issuedByServedCa(c, f.servedWith ?? [])
             ? 'self-signed'
             : 'other';
       return {
@@ -63,12 +63,4 @@ export async function clusterExpiryRows(
   return rows.sort(
     (a, b) => key(a) - key(b) || a.what.localeCompare(b.what) || a.where.localeCompare(b.where),
   );
-}
-
-/**
- * Signed by a self-issued CA that the server presented along with it: kubeadm's kubelet without
- * serverTLSBootstrap serves "<node>@<time>" with its own "<node>-ca@<time>", self-signed in effect.
- */
-function signedByServedCa(c: CertificateInfo, servedWith: readonly CertificateInfo[]): boolean {
-  return servedWith.some((ca) => ca.selfIssued && ca.subject.text === c.issuer.text);
 }

@@ -1,7 +1,7 @@
 import type { CheckResult, NodeAddress } from '../csr-policy/types.ts';
 import { fail, info, pass, skip } from '../csr-policy/types.ts';
 import type { CertificateInfo } from '../x509/certificate.ts';
-import { validityError, verifyChain } from '../x509/chain.ts';
+import { issuedByServedCa, validityError, verifyChain } from '../x509/chain.ts';
 import { formatSans } from '../x509/subject-alt-names.ts';
 import { hostnameError } from './hostname.ts';
 
@@ -64,7 +64,7 @@ export function isKubeletSelfSigned(leaf: CertificateInfo, chain: CertificateInf
   return (
     leaf.selfIssued ||
     (cn.startsWith(`${node}@`) && issuerCn.startsWith(`${node}-ca@`)) ||
-    chain.slice(1).some((c) => c.selfIssued && c.subject.text === leaf.issuer.text && issuerCn.includes('@'))
+    (issuerCn.includes('@') && issuedByServedCa(leaf, chain.slice(1)))
   );
 }
 

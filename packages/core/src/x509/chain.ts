@@ -71,6 +71,14 @@ export async function issuedByAny(cert: CertificateInfo, cas: readonly Certifica
   return false;
 }
 
+/**
+ * Signed by a self-issued CA that the server presented along with it: kubeadm's kubelet without
+ * serverTLSBootstrap serves "<node>@<time>" with its own "<node>-ca@<time>", self-signed in effect.
+ */
+export function issuedByServedCa(leaf: CertificateInfo, servedWith: readonly CertificateInfo[]): boolean {
+  return servedWith.some((ca) => ca.selfIssued && ca.subject.text === leaf.issuer.text);
+}
+
 /** Whether `child` names `parent` as its issuer, byte for byte. */
 function sameName(child: CertificateInfo, parent: CertificateInfo): boolean {
   return Buffer.from(certificateNames(child.der).issuer).equals(
