@@ -1,4 +1,5 @@
 import { type Document, isMap, isSeq, type YAMLMap } from 'yaml';
+import { helmValuesPath, isKubesprayVariables } from './helm-values.ts';
 import type { DocumentKind } from './types.ts';
 
 const WORKLOADS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Pod']);
@@ -41,5 +42,18 @@ export function documentKind(doc: Document.Parsed): DocumentKind {
     return containers(doc).some((c) => isMetricsServerContainer(c.node))
       ? 'metrics-server-workload'
       : 'workload';
+  if (helmValuesPath(doc)) return 'metrics-server-helm-values';
+  if (isKubesprayVariables(doc)) return 'kubespray-variables';
   return 'unknown';
+}
+
+/** metrics-server's containers of a workload document, with the pod spec they run in. */
+export function metricsServerContainers(
+  doc: Document.Parsed,
+): { container: YAMLMap; podSpec: YAMLMap | undefined }[] {
+  const spec = doc.getIn(podSpecPath(doc), true);
+  const podSpec = isMap(spec) ? spec : undefined;
+  return containers(doc)
+    .filter((c) => isMetricsServerContainer(c.node))
+    .map((c) => ({ container: c.node, podSpec }));
 }

@@ -1,11 +1,19 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { documentKind } from './document-kind.ts';
+import { apiserverKubeletCa } from './rules/apiserver-kubelet-ca.ts';
 import { apiserviceInsecure } from './rules/apiservice-insecure.ts';
 import { apiserviceInsecureWithCaBundle } from './rules/apiservice-insecure-with-cabundle.ts';
 import { cabundleInvalid } from './rules/cabundle-invalid.ts';
+import { helmApiserviceInsecure } from './rules/helm-apiservice-insecure.ts';
+import { helmInsecureKubeletTls } from './rules/helm-insecure-kubelet-tls.ts';
 import { insecureKubeletTls } from './rules/insecure-kubelet-tls.ts';
 import { insecureWithCa } from './rules/insecure-with-ca.ts';
+import { kubeRootCaLookalike } from './rules/kube-root-ca-lookalike.ts';
+import { kubeletCaMount } from './rules/kubelet-ca-mount.ts';
 import { kubeletServingBootstrap } from './rules/kubelet-serving-bootstrap.ts';
+import { kubesprayMetricsServerInsecure } from './rules/kubespray-metrics-server-insecure.ts';
+import { kubesprayServingCertificates } from './rules/kubespray-serving-certificates.ts';
+import { tlsCertKeyPair } from './rules/tls-cert-key-pair.ts';
 import { detectEol, textRange } from './source-text.ts';
 import { DEFAULT_LINT_OPTIONS, type Finding, type LintOptions, type Rule } from './types.ts';
 
@@ -16,6 +24,14 @@ export const RULES: readonly Rule[] = [
   apiserviceInsecureWithCaBundle,
   cabundleInvalid,
   kubeletServingBootstrap,
+  kubeletCaMount,
+  kubeRootCaLookalike,
+  tlsCertKeyPair,
+  helmInsecureKubeletTls,
+  helmApiserviceInsecure,
+  kubesprayServingCertificates,
+  kubesprayMetricsServerInsecure,
+  apiserverKubeletCa,
 ];
 
 export const SYNTAX_RULE = 'yaml-syntax';

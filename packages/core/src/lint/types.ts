@@ -39,6 +39,8 @@ export type DocumentKind =
   | 'apiservice'
   | 'kubelet-configuration'
   | 'kubeadm-configuration'
+  | 'metrics-server-helm-values'
+  | 'kubespray-variables'
   | 'unknown';
 
 export interface LintOptions {

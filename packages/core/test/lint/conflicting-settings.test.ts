@@ -26,11 +26,20 @@ ${spec}  version: v1beta1
 
 describe('insecure-with-ca', () => {
   it('valid: only the CA flag', () => {
-    expect(lint(metricsServer(['--kubelet-certificate-authority=/ca/ca.crt']))).toEqual([]);
+    expect(
+      lint(
+        metricsServer([
+          '--kubelet-certificate-authority=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('invalid: both flags is an error; its fix removes the insecure flag, and the other rule offers no second CA flag', () => {
-    const text = metricsServer(['--kubelet-insecure-tls', '--kubelet-certificate-authority=/ca/ca.crt']);
+    const text = metricsServer([
+      '--kubelet-insecure-tls',
+      '--kubelet-certificate-authority=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+    ]);
     const found = lint(text);
     expect(found.map((f) => [f.ruleId, f.severity])).toEqual([
       ['insecure-kubelet-tls', 'warning'],
@@ -40,7 +49,9 @@ describe('insecure-with-ca', () => {
       'Remove --kubelet-insecure-tls (metrics-server then verifies kubelets with the in-cluster CA)',
     ]);
     const out = applyEdits(text, found[1]?.fixes[0]?.edits ?? []);
-    expect(out).toBe(metricsServer(['--kubelet-certificate-authority=/ca/ca.crt']));
+    expect(out).toBe(
+      metricsServer(['--kubelet-certificate-authority=/var/run/secrets/kubernetes.io/serviceaccount/ca.crt']),
+    );
     expect(lint(out)).toEqual([]);
   });
 });

@@ -1,11 +1,11 @@
 import { isScalar, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { mountClusterCa } from '../cluster-ca-mount.ts';
 import { containers, isMetricsServerContainer, podSpecPath } from '../document-kind.ts';
 import { textRange } from '../source-text.ts';
 import type { Finding, Fix, Rule, RuleContext, TextEdit } from '../types.ts';
-import { appendToSeqOrAdd, isBlockMap, removeSeqItem, replaceScalar } from '../yaml-edits.ts';
+import { isBlockMap, removeSeqItem, replaceScalar } from '../yaml-edits.ts';
 
 export const INSECURE_FLAG = /^--kubelet-insecure-tls(=(true|1|t|TRUE|True))?$/;
-const VOLUME = 'kube-root-ca';
 
 /** metrics-server's args/command items that switch off kubelet certificate verification. */
 export function insecureFlags(c: YAMLMap): { seq: YAMLSeq; index: number; node: Scalar }[] {
@@ -75,9 +75,8 @@ export const insecureKubeletTls: Rule = {
 };
 
 /**
- * The edits for fix (a): replace the flag with --kubelet-certificate-authority=<mount>/ca.crt,
- * mount the kube-root-ca.crt ConfigMap (only its ca.crt) into the container, add the volume.
- * Undefined when the manifest uses flow style where we would insert (no guessing at layout).
+ * The edits for fix (a): replace the flag with --kubelet-certificate-authority=<mount>/ca.crt and
+ * mount the kube-root-ca.crt ConfigMap (only its ca.crt) there.
  */
 function useClusterCa(
   ctx: RuleContext,
@@ -86,39 +85,6 @@ function useClusterCa(
   flag: Scalar,
 ): TextEdit[] | undefined {
   const mount = ctx.options.kubeletCaMountPath.replace(/\/+$/, '');
-  const mountLines = [`name: ${VOLUME}`, `mountPath: ${mount}`, 'readOnly: true'];
-  const volumeLines = [
-    `name: ${VOLUME}`,
-    'configMap:',
-    '  name: kube-root-ca.crt',
-    '  items:',
-    '  - key: ca.crt',
-    '    path: ca.crt',
-  ];
-  const mountEdit = ensureNamedItem(ctx, container, 'volumeMounts', mountLines);
-  const volumeEdit = ensureNamedItem(ctx, podSpec, 'volumes', volumeLines);
-  if (mountEdit === undefined || volumeEdit === undefined) return undefined;
-  return [
-    replaceScalar(flag, `--kubelet-certificate-authority=${mount}/ca.crt`),
-    ...mountEdit,
-    ...volumeEdit,
-  ];
-}
-
-/**
- * The edit that appends an item named kube-root-ca to the list at `key` ([] when one is already
- * there: the fix is idempotent), or undefined when the list is in flow style.
- */
-function ensureNamedItem(
-  ctx: RuleContext,
-  map: YAMLMap,
-  key: string,
-  lines: string[],
-): TextEdit[] | undefined {
-  const items = (map.get(key) as { toJSON?: () => unknown } | undefined)?.toJSON?.() as
-    | { name?: string }[]
-    | undefined;
-  if (items?.some((i) => i.name === VOLUME)) return [];
-  const edit = appendToSeqOrAdd(ctx.text, map, key, lines, ctx.eol);
-  return edit ? [edit] : undefined;
+  const edits = mountClusterCa(ctx, podSpec, container, mount);
+  return edits && [replaceScalar(flag, `--kubelet-certificate-authority=${mount}/ca.crt`), ...edits];
 }

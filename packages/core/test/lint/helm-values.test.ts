@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { applyEdits } from '../../src/lint/apply-edits.ts';
+import { lint } from '../../src/lint/lint.ts';
+
+const only = (id: string, text: string) => lint(text).filter((f) => f.ruleId === id);
+
+/** A values file for the metrics-server chart, as people keep them in git. */
+const values = (body: string) => `# metrics-server values for prod
+image:
+  repository: registry.k8s.io/metrics-server/metrics-server
+${body}`;
+const umbrella = (body: string) => `metrics-server:\n${body.replace(/^/gm, '  ')}`;
+const fluxRelease = (body: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: metrics-server, namespace: kube-system}
+spec:
+  chart:
+    spec: {chart: metrics-server, sourceRef: {kind: HelmRepository, name: metrics-server}}
+  values:
+${body.replace(/^/gm, '    ')}`;
+
+describe('helm-insecure-kubelet-tls', () => {
+  const insecureArgs =
+    'args:\n- --kubelet-preferred-address-types=InternalIP\n- --kubelet-insecure-tls # lab only\n';
+  it.each([
+    ['a values file without the flag', values('args:\n- --kubelet-preferred-address-types=InternalIP\n')],
+    ['values of another chart', 'image:\n  repository: nginx\nargs:\n- --kubelet-insecure-tls\n'],
+    [
+      'a HelmRelease of another chart',
+      fluxRelease(insecureArgs).replace('chart: metrics-server', 'chart: other'),
+    ],
+  ])('valid: %s', (_n, text) => expect(only('helm-insecure-kubelet-tls', text)).toEqual([]));
+
+  it.each([
+    ['a values file', values(insecureArgs)],
+    ['values without image, recognised by the kubelet flags', insecureArgs],
+    ["an umbrella chart's metrics-server key", umbrella(insecureArgs)],
+    ["a Flux HelmRelease's spec.values", fluxRelease(insecureArgs)],
+    ['defaultArgs', values('defaultArgs:\n- --cert-dir=/tmp\n- --kubelet-insecure-tls\n')],
+  ])('invalid: %s; the fix removes only that item', (_n, text) => {
+    const [f, ...rest] = only('helm-insecure-kubelet-tls', text);
+    expect(rest).toEqual([]);
+    expect(f?.severity).toBe('warning');
+    expect(text.slice(f?.range.start, f?.range.end)).toBe('--kubelet-insecure-tls');
+    const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
+    expect(out).toBe(text.replace(/^.*- --kubelet-insecure-tls.*\n/m, ''));
+    expect(only('helm-insecure-kubelet-tls', out)).toEqual([]);
+  });
+});
+
+describe('helm-apiservice-insecure', () => {
+  it.each([
+    [
+      'insecureSkipTLSVerify: false',
+      values('apiService:\n  insecureSkipTLSVerify: false\ntls:\n  type: helm\n'),
+    ],
+    ['no apiService key (the chart default is not restated)', values('args: []\n')],
+  ])('valid: %s', (_n, text) => expect(only('helm-apiservice-insecure', text)).toEqual([]));
+
+  it.each([
+    [
+      'tls.type helm already: only verification is switched on',
+      values('apiService:\n  insecureSkipTLSVerify: true # why?\ntls:\n  type: helm\n'),
+      values('apiService:\n  insecureSkipTLSVerify: false # why?\ntls:\n  type: helm\n'),
+    ],
+    [
+      'tls.type metrics-server (self-signed): switched to helm',
+      values('apiService:\n  insecureSkipTLSVerify: true\ntls:\n  type: "metrics-server"\n'),
+      values('apiService:\n  insecureSkipTLSVerify: false\ntls:\n  type: "helm"\n'),
+    ],
+    [
+      'tls without type: type added',
+      values('apiService:\n  insecureSkipTLSVerify: true\ntls:\n  clusterDomain: cluster.local\n'),
+      values(
+        'apiService:\n  insecureSkipTLSVerify: false\ntls:\n  clusterDomain: cluster.local\n  type: helm\n',
+      ),
+    ],
+    [
+      'no tls at all: tls added',
+      values('apiService:\n  insecureSkipTLSVerify: true\n'),
+      values('apiService:\n  insecureSkipTLSVerify: false\ntls: {type: helm}\n'),
+    ],
+    [
+      'an umbrella chart',
+      umbrella('apiService:\n  insecureSkipTLSVerify: true\ntls:\n  type: cert-manager\n'),
+      umbrella('apiService:\n  insecureSkipTLSVerify: false\ntls:\n  type: cert-manager\n'),
+    ],
+  ])('invalid: %s', (_n, text, fixed) => {
+    const [f, ...rest] = only('helm-apiservice-insecure', text);
+    expect(rest).toEqual([]);
+    expect(f?.message).toMatch(/does not verify metrics-server/);
+    const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
+    expect(out).toBe(fixed);
+    expect(only('helm-apiservice-insecure', out)).toEqual([]);
+  });
+});
