@@ -4,9 +4,10 @@ import { approveBacklog } from './approve-backlog.ts';
 import { coldStart } from './cold-start.ts';
 import { type Benchmark, recordResults } from './harness.ts';
 import { kubeletScan } from './kubelet-scan.ts';
+import { lintBench } from './lint.ts';
 import { policyEval } from './policy-eval.ts';
 
-const ALL: Benchmark[] = [coldStart, policyEval, approveBacklog, kubeletScan];
+const ALL: Benchmark[] = [coldStart, policyEval, approveBacklog, kubeletScan, lintBench];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));
 if (unknown.length) {

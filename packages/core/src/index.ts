@@ -8,6 +8,7 @@ export * from './kubelet/hostname.ts';
 export * from './kubelet/kubelet-verdict.ts';
 export * from './lint/apply-edits.ts';
 export * from './lint/lint.ts';
+export * from './lint/rule-docs.ts';
 export * from './lint/types.ts';
 export * from './x509/certificate.ts';
 export * from './x509/chain.ts';

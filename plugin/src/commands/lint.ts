@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { Finding } from '@kubectl-certs/core';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.ts';
 import { renderData } from '../output.ts';
@@ -25,6 +26,10 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       command: 'kubectl certs lint components.yaml --diff && kubectl certs lint components.yaml --fix',
     },
     {
+      description: 'For GitHub code scanning (upload with github/codeql-action/upload-sarif):',
+      command: 'kubectl certs lint deploy/ -o sarif > kubectl-certs.sarif',
+    },
+    {
       description: 'From a pipe, as JSON:',
       command: 'helm template metrics-server metrics-server/metrics-server | kubectl certs lint - -o json',
     },
@@ -32,6 +37,14 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
   static override strict = false;
   static override args = { path: Args.string({ description: 'Files, folders, or - for standard input.' }) };
   static override flags = {
+    output: Flags.string({
+      char: 'o',
+      description:
+        'Output format: text like a compiler (table), json, yaml, or sarif (SARIF 2.1.0 for code scanning).',
+      options: ['table', 'json', 'yaml', 'sarif'],
+      default: 'table',
+      helpGroup: 'GLOBAL',
+    }),
     fix: Flags.boolean({ description: 'Apply the preferred fix of each finding, in place.' }),
     diff: Flags.boolean({ description: 'Print the fixes as a unified diff; write nothing.' }),
     rule: Flags.string({ description: 'Run only this rule (repeatable).', multiple: true }),
@@ -49,7 +62,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(Lint);
-    const g = this.globals(flags);
+    const output = flags.output;
     const paths = argv as string[];
     if (paths.length === 0)
       throw new UserError('name the files or folders to lint (or - for standard input)', 2);
@@ -91,7 +104,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       if (findings.some((f) => f.ruleId === 'yaml-syntax')) unreadable = true;
       report.push({ file: input.name, findings });
     }
-    if (!flags.diff && !(flags.fix && paths.includes('-'))) this.print(report, g.output);
+    if (!flags.diff && !(flags.fix && paths.includes('-'))) await this.print(report, output);
     const threshold = SEVERITY_RANK[flags['fail-on'] as keyof typeof SEVERITY_RANK];
     const failing = report.some((r) =>
       r.findings.some((f) => f.ruleId !== 'yaml-syntax' && SEVERITY_RANK[f.severity] >= threshold),
@@ -99,7 +112,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
     process.exitCode = unreadable ? EXIT_UNREADABLE : failing ? EXIT_FINDINGS : 0;
   }
 
-  private print(
+  private async print(
     report: {
       file: string;
       findings: {
@@ -111,7 +124,24 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       error?: string;
     }[],
     output: string,
-  ): void {
+  ): Promise<void> {
+    if (output === 'sarif') {
+      const { RULES, SYNTAX_RULE, PROJECT_URL, ruleDocUrl } = await import('@kubectl-certs/core');
+      const { toSarif } = await import('../lint/sarif.ts');
+      const rules = [
+        ...RULES,
+        { id: SYNTAX_RULE, severity: 'error' as const, summary: 'The file is not valid YAML.' },
+      ];
+      const files = report.map((r) => ({ file: r.file, findings: r.findings as Finding[] }));
+      const log = toSarif(files, rules, {
+        version: this.config.version,
+        informationUri: PROJECT_URL,
+        docUrl: ruleDocUrl,
+      });
+      for (const r of report) if (r.error) process.stderr.write(`${r.file}: error: ${r.error}\n`);
+      this.log(JSON.stringify(log, null, 2));
+      return;
+    }
     if (output === 'json' || output === 'yaml') {
       const doc = { apiVersion: 'kubectl-certs.io/v1alpha1', kind: 'LintReport', files: report };
       this.log(renderData(doc, output));
