@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const BIN = new URL('../bin/kubectl-certs.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'kc-lint-'));
@@ -121,5 +121,54 @@ describe('kubectl certs lint', () => {
     const r = cli(args);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(message);
+  });
+});
+
+describe('kubectl certs lint --apiservice-ca-file', () => {
+  const apiService =
+    'apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1beta1.metrics.k8s.io}\nspec:\n  insecureSkipTLSVerify: true # installer default\n  version: v1beta1\n';
+  const openssl = (args: string[]) => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+  };
+
+  beforeAll(() => {
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-subj',
+      '/CN=metrics-server-ca',
+      '-days',
+      '365',
+    ]);
+  });
+
+  it('--fix puts that CA (made by openssl) into spec.caBundle and turns verification on', () => {
+    writeFileSync(join(dir, 'manifests/apiservice.yaml'), apiService);
+    const r = cli(['manifests/apiservice.yaml', '--apiservice-ca-file', 'ca.crt', '--fix']);
+    expect(r.code).toBe(0);
+    const fixed = readFileSync(join(dir, 'manifests/apiservice.yaml'), 'utf8');
+    const caBundle = /caBundle: (\S+)/.exec(fixed)?.[1] ?? '';
+    expect(Buffer.from(caBundle, 'base64').toString()).toBe(readFileSync(join(dir, 'ca.crt'), 'utf8'));
+    expect(fixed).toContain('insecureSkipTLSVerify: false # installer default');
+  });
+
+  it.each([
+    ['a private key', 'ca.key', /^error: --apiservice-ca-file ca.key: not a PEM CA certificate/],
+    ['a missing file', 'nope.crt', /^error: --apiservice-ca-file nope.crt: ENOENT$/],
+  ])('refuses %s before touching any file (exit 2)', (_n, file, message) => {
+    writeFileSync(join(dir, 'manifests/apiservice.yaml'), apiService);
+    const r = cli(['manifests/apiservice.yaml', '--apiservice-ca-file', file, '--fix']);
+    expect([r.code, r.stderr.trim()]).toEqual([2, expect.stringMatching(message)]);
+    expect(readFileSync(join(dir, 'manifests/apiservice.yaml'), 'utf8')).toBe(apiService);
   });
 });

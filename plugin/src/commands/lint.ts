@@ -58,6 +58,10 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       description: 'Where fixes mount the cluster CA in metrics-server.',
       default: '/etc/kubernetes/kubelet-ca',
     }),
+    'apiservice-ca-file': Flags.string({
+      description:
+        "PEM file of the CA that signed metrics-server's serving certificate: the APIService fix puts it in spec.caBundle.",
+    }),
   };
 
   async run(): Promise<void> {
@@ -79,6 +83,9 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       rules: flags.rule,
       disable: flags.disable,
       kubeletCaMountPath: flags['kubelet-ca-mount-path'],
+      apiserviceCaPem: flags['apiservice-ca-file']
+        ? await readCaFile(flags['apiservice-ca-file'])
+        : undefined,
       now: new Date(),
     };
     const inputs = collectInputs(paths, () => readFileSync(0, 'utf8'));
@@ -155,4 +162,27 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
         );
     }
   }
+}
+
+/** The CA file must hold certificates (not a key, not a CSR) before a fix embeds it. */
+async function readCaFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(
+      `--apiservice-ca-file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      2,
+    );
+  }
+  const { parseCertificates } = await import('@kubectl-certs/core');
+  try {
+    if (parseCertificates(text).length === 0) throw new Error('no certificate in the file');
+  } catch (e) {
+    throw new UserError(
+      `--apiservice-ca-file ${path}: not a PEM CA certificate (${(e as Error).message})`,
+      2,
+    );
+  }
+  return text;
 }

@@ -49,6 +49,11 @@ export interface LintOptions {
   /** Rule ids to run (default: all). */
   rules?: string[] | undefined;
   disable?: string[] | undefined;
+  /**
+   * PEM of the CA that signed metrics-server's serving certificate, when the user names it: the
+   * APIService fix then puts it in spec.caBundle and turns verification on.
+   */
+  apiserviceCaPem?: string | undefined;
   /** The clock for expiry rules (injected; the shells pass the real time). */
   now?: Date | undefined;
 }

@@ -52,6 +52,25 @@ describe('apiservice-insecure', () => {
   });
 });
 
+describe('apiservice-insecure with the CA named (--apiservice-ca-file)', () => {
+  it('output: the preferred fix puts the CA in spec.caBundle and turns verification on; the bundle passes cabundle-invalid', () => {
+    const ca = ssl.selfSigned('/CN=metrics-server-ca', { days: 3650 }).cert;
+    const text = apiService('  # set by the installer\n  insecureSkipTLSVerify: true\n');
+    const [f] = lint(text, { now, apiserviceCaPem: ca });
+    expect(f?.fixes.map((x) => x.title)).toEqual([
+      'Verify metrics-server with the given CA (spec.caBundle, insecureSkipTLSVerify: false)',
+    ]);
+    const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
+    expect(out).toBe(
+      apiService('  # set by the installer\n  insecureSkipTLSVerify: false\n').replace(
+        '  version: v1beta1\n',
+        `  version: v1beta1\n  caBundle: ${b64(ca)}\n`,
+      ),
+    );
+    expect(lint(out, { now, apiserviceCaPem: ca })).toEqual([]);
+  });
+});
+
 describe('cabundle-invalid', () => {
   const good = ssl.selfSigned('/CN=metrics-ca', { days: 3650 }).cert;
   it('valid: a CA with years left', async () => {

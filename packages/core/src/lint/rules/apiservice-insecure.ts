@@ -28,6 +28,20 @@ export const apiserviceInsecure: Rule = {
     const skip = (spec as YAMLMap).get('insecureSkipTLSVerify', true);
     if (!isScalar(skip) || skip.value !== true || (spec as YAMLMap).get('caBundle')) return [];
     const fixes: Fix[] = [];
+    const caBundle = ctx.options.apiserviceCaPem
+      ? addMapEntry(
+          ctx.text,
+          spec as YAMLMap,
+          'caBundle',
+          Buffer.from(ctx.options.apiserviceCaPem).toString('base64'),
+          ctx.eol,
+        )
+      : undefined;
+    if (caBundle)
+      fixes.push({
+        title: 'Verify metrics-server with the given CA (spec.caBundle, insecureSkipTLSVerify: false)',
+        edits: [replaceScalar(skip, 'false'), caBundle],
+      });
     const certificate = certManagerCertificate(ctx);
     const meta = ctx.doc.getIn(['metadata'], true);
     if (certificate && isMap(meta)) {
