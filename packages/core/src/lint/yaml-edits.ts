@@ -20,7 +20,17 @@ export function removeSeqItem(text: string, seq: YAMLSeq, index: number): TextEd
   const [start, end] = item.range ?? [0, 0];
   if (!seq.flow) {
     const from = lineStart(text, start);
-    return { offset: from, length: nextLineStart(text, end - 1) - from, text: '' };
+    const lineEnd = nextLineStart(text, end - 1);
+    if (seq.items.length === 1) {
+      // The last item: leave an empty list ("args: []"), not a key whose value is now null.
+      const before = text.slice(0, from).replace(/\r?\n$/, '');
+      if (/:[ \t]*$/.test(before)) {
+        const colon = before.lastIndexOf(':') + 1;
+        const eolAt = text.slice(0, lineEnd).replace(/\r?\n$/, '').length;
+        return { offset: colon, length: eolAt - colon, text: ' []' };
+      }
+    }
+    return { offset: from, length: lineEnd - from, text: '' };
   }
   const next = seq.items[index + 1] as Node | undefined;
   const prev = seq.items[index - 1] as Node | undefined;

@@ -48,6 +48,20 @@ describe('helm-insecure-kubelet-tls', () => {
   });
 });
 
+describe('helm-insecure-kubelet-tls: removing the only item leaves an empty list, not null', () => {
+  it.each([
+    [
+      'LF',
+      'metrics-server:\n  args:\n    - --kubelet-insecure-tls # lab\n  replicas: 2\n',
+      'metrics-server:\n  args: []\n  replicas: 2\n',
+    ],
+    ['CRLF', 'args:\r\n- --kubelet-insecure-tls\r\nreplicas: 2\r\n', 'args: []\r\nreplicas: 2\r\n'],
+  ])('%s', (_n, text, fixed) => {
+    const [f] = only('helm-insecure-kubelet-tls', text);
+    expect(applyEdits(text, f?.fixes[0]?.edits ?? [])).toBe(fixed);
+  });
+});
+
 describe('helm-apiservice-insecure', () => {
   it.each([
     [

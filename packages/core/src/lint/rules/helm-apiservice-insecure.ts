@@ -54,7 +54,7 @@ export const helmApiserviceInsecure: Rule = {
         severity: 'warning',
         message: hasCa
           ? `The API server does not verify metrics-server although tls.type: ${type} gives the chart a CA: set apiService.insecureSkipTLSVerify: false.`
-          : `The API server does not verify metrics-server (apiService.insecureSkipTLSVerify: true), and tls.type ${typeof type === 'string' ? `"${type}"` : 'is unset (metrics-server, self-signed)'} gives no CA: use tls.type helm, cert-manager or existingSecret and set insecureSkipTLSVerify: false.`,
+          : `The API server does not verify metrics-server (apiService.insecureSkipTLSVerify: true), and ${typeof type === 'string' ? `tls.type "${type}"` : "an unset tls.type (metrics-server's self-signed certificate)"} gives it no CA to verify with: use tls.type helm, cert-manager or existingSecret, then set insecureSkipTLSVerify: false.`,
         range: textRange(ctx.lineCounter, start, end),
         fixes,
       },
