@@ -1,4 +1,5 @@
-import { connect, createSecureContext, type DetailedPeerCertificate, type SecureContext } from 'node:tls';
+import type { X509Certificate } from 'node:crypto';
+import { connect, createSecureContext, type SecureContext } from 'node:tls';
 import { type CertificateInfo, parseCertificate } from '@kubectl-certs/core';
 
 export type Probe = { ok: true; chain: CertificateInfo[] } | { ok: false; error: string };
@@ -28,15 +29,26 @@ export function readServedChain(host: string, port: number, timeoutMs: number): 
         timeout: timeoutMs,
       },
       () => {
+        // getPeerX509Certificate() is lazy; getPeerCertificate(true) decodes every field of every
+        // certificate into objects we would not read (a third of a 1,000-kubelet scan).
         const chain: CertificateInfo[] = [];
-        const seen = new Set<string>();
+        const seen: Buffer[] = [];
         for (
-          let c: DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-          c?.raw && !seen.has(c.fingerprint256);
+          let c: X509Certificate | undefined = socket.getPeerX509Certificate();
+          c && !seen.some((s) => s.equals(c?.raw as Buffer));
           c = c.issuerCertificate
         ) {
-          seen.add(c.fingerprint256);
-          chain.push(parseCertificate(new Uint8Array(c.raw)));
+          seen.push(c.raw);
+          try {
+            chain.push(parseCertificate(new Uint8Array(c.raw)));
+          } catch (e) {
+            socket.destroy();
+            resolve({
+              ok: false,
+              error: `the server presented a certificate that cannot be read: ${(e as Error).message}`,
+            });
+            return;
+          }
         }
         socket.end();
         resolve(
