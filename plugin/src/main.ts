@@ -1,6 +1,7 @@
 import { Errors, flush, run } from '@oclif/core';
 import { moveGlobalFlagsAfterCommand } from './argv.ts';
 import { UserError } from './user-error.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 
 export { COMMANDS } from './commands.ts';
 
@@ -9,6 +10,7 @@ export { COMMANDS } from './commands.ts';
  * the stack trace only with --debug or DEBUG=kubectl-certs.
  */
 export async function main(argv: string[], root: string): Promise<void> {
+  keepYoungGenerationSmall();
   const debug = argv.includes('--debug') || /\bkubectl-certs\b|\*/.test(process.env.DEBUG ?? '');
   try {
     await run(moveGlobalFlagsAfterCommand(argv), root);

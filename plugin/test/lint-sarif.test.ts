@@ -128,6 +128,6 @@ describe('lint -o sarif', () => {
         out.slice(0, e.deletedRegion.charOffset) +
         (e.insertedContent?.text ?? '') +
         out.slice((e.deletedRegion.charOffset ?? 0) + (e.deletedRegion.charLength ?? 0));
-    expect(out).toBe('apiService:\n  insecureSkipTLSVerify: true\nargs:\n');
+    expect(out).toBe('apiService:\n  insecureSkipTLSVerify: true\nargs: []\n');
   });
 });

@@ -81,7 +81,7 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
     };
     const { loadKubeConfig } = await import('../kube/kubeconfig.ts');
     const { approveServing } = await import('../approve/approve-serving.ts');
-    const { renderReport, summary, exitCode } = await import('../approve/report.ts');
+    const { reportChunks, summary, exitCode } = await import('../approve/report.ts');
     const { kc } = loadKubeConfig(g);
     const selection = { names, nodes: flags.node ?? [], all: flags.all };
     const settings = {
@@ -103,7 +103,8 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
       ...(progress ? { progress } : {}),
     });
     if (progress) process.stderr.write('\r\x1b[K');
-    this.log(renderReport(items, g.output, new Date(), flags['dry-run']));
+    for (const chunk of reportChunks(items, g.output, new Date(), flags['dry-run']))
+      process.stdout.write(chunk);
     if (g.output === 'table' && items.length)
       process.stderr.write(
         `${summary(items, flags['dry-run'])}${flags['dry-run'] ? ' (dry run: nothing written)' : ''}\n`,
