@@ -1,5 +1,6 @@
 import { Errors, flush, run } from '@oclif/core';
 import { moveGlobalFlagsAfterCommand } from './argv.ts';
+import { COMPLETE_COMMANDS, printCompletion } from './completion/print-completion.ts';
 import { loadConfig } from './oclif-config.ts';
 import { UserError } from './user-error.ts';
 
@@ -12,6 +13,7 @@ export { COMMANDS } from './commands.ts';
  */
 export async function main(argv: string[], root: string): Promise<void> {
   const debug = argv.includes('--debug') || /\bkubectl-certs\b|\*/.test(process.env.DEBUG ?? '');
+  if (COMPLETE_COMMANDS.includes(argv[0] ?? '')) return printCompletion(argv);
   try {
     await run(moveGlobalFlagsAfterCommand(argv), await loadConfig(root));
     await flush();
