@@ -57,6 +57,10 @@ export async function buildSea(target: Target, bundle = SEA_BUNDLE): Promise<str
     }),
   );
   rmSync(blob);
+  // Node starts the blob only when the fuse reads ":1"; postject flips it while injecting. Checked
+  // here because executables of other platforms cannot be started on this machine.
+  if (!readFileSync(out).includes(`${SENTINEL_FUSE}:1`))
+    throw new ReleaseError(`postject did not flip the SEA fuse in the ${target.id} executable`);
   removeStale(target);
   renameSync(tmp, dir);
   return exe;
