@@ -5,8 +5,9 @@ import { coldStart } from './cold-start.ts';
 import { type Benchmark, recordResults } from './harness.ts';
 import { kubeletScan } from './kubelet-scan.ts';
 import { policyEval } from './policy-eval.ts';
+import { releaseSize } from './release-size.ts';
 
-const ALL: Benchmark[] = [coldStart, policyEval, approveBacklog, kubeletScan];
+const ALL: Benchmark[] = [coldStart, releaseSize, policyEval, approveBacklog, kubeletScan];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));
 if (unknown.length) {

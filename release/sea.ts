@@ -31,19 +31,24 @@ const SEA_ASSETS = { [CLIENT_NODE_ASSET]: join(dirname(SEA_BUNDLE), CLIENT_NODE_
  * A single executable application of the CLI for `target`: the target's Node with the bundle
  * injected. Cached by a hash of every input, so an unchanged bundle is not rebuilt.
  */
-export async function buildSea(target: Target, bundle = SEA_BUNDLE): Promise<string> {
+export async function buildSea(
+  target: Target,
+  // V8's code cache is made by the Node that writes the blob and only fits that same platform.
+  { useCodeCache = target === hostTarget(), bundle = SEA_BUNDLE } = {},
+): Promise<string> {
   for (const f of [bundle, ...Object.values(SEA_ASSETS)])
     if (!existsSync(f)) throw new ReleaseError(`${f} is missing: run scripts/run build first`);
-  // V8's code cache is made by the Node that writes the blob and only fits that same platform.
-  const useCodeCache = target === hostTarget();
+  if (useCodeCache && target !== hostTarget())
+    throw new ReleaseError(`a V8 code cache made here does not fit ${target.id}`);
   const hash = createHash('sha256').update(JSON.stringify({ target, useCodeCache, POSTJECT_VERSION }));
   for (const f of [bundle, ...Object.values(SEA_ASSETS)]) hash.update(readFileSync(f));
   const key = hash.digest('hex').slice(0, 16);
-  const dir = cacheDir('sea', `${target.id}-${key}`);
+  const variant = `${target.id}-${useCodeCache ? 'codecache' : 'plain'}`;
+  const dir = cacheDir('sea', `${variant}-${key}`);
   const exe = join(dir, target.exe);
   if (existsSync(exe)) return exe;
 
-  const tmp = cacheDir('sea', `.building-${target.id}-${key}`);
+  const tmp = cacheDir('sea', `.building-${variant}-${key}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const blob = await writeBlob(target, bundle, tmp, useCodeCache);
@@ -61,7 +66,7 @@ export async function buildSea(target: Target, bundle = SEA_BUNDLE): Promise<str
   // here because executables of other platforms cannot be started on this machine.
   if (!readFileSync(out).includes(`${SENTINEL_FUSE}:1`))
     throw new ReleaseError(`postject did not flip the SEA fuse in the ${target.id} executable`);
-  removeStale(target);
+  removeStale(variant);
   renameSync(tmp, dir);
   return exe;
 }
@@ -103,11 +108,11 @@ async function writeBlob(
   return blob;
 }
 
-/** Keeps one built executable per target in the cache. */
-function removeStale(target: Target): void {
+/** Keeps one built executable per target and variant in the cache. */
+function removeStale(variant: string): void {
   const root = cacheDir('sea');
   for (const d of readdirSync(root))
-    if (d.startsWith(`${target.id}-`)) rmSync(join(root, d), { recursive: true, force: true });
+    if (d.startsWith(`${variant}-`)) rmSync(join(root, d), { recursive: true, force: true });
 }
 
 /**
