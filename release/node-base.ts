@@ -17,12 +17,13 @@ export async function nodeBase(pkg: string, version: string): Promise<string> {
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const r = spawnSync('npm', ['pack', `${pkg}@${version}`, '--pack-destination', tmp, '--silent'], {
+  const r = spawnSync('npm', ['pack', `${pkg}@${version}`, '--pack-destination', tmp, '--loglevel=error'], {
     encoding: 'utf8',
   });
   const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
   if (r.status !== 0 || !tgz) {
-    const why = (r.stderr || r.error?.message || '').trim().split('\n').pop();
+    rmSync(tmp, { recursive: true, force: true });
+    const why = npmReason(r.stderr) ?? r.error?.message;
     throw new ReleaseError(
       `could not download ${pkg}@${version} from the npm registry (${why || `npm exit ${r.status}`}); check the network, or the version in release/targets.ts`,
     );
@@ -33,4 +34,12 @@ export async function nodeBase(pkg: string, version: string): Promise<string> {
   renameSync(tmp, dir);
   if (!existsSync(exe)) throw new ReleaseError(`${pkg}@${version} has no ${exe.slice(dir.length + 1)}`);
   return exe;
+}
+
+/** The line of npm's error output that says what went wrong ("No matching version found for ..."). */
+function npmReason(stderr: string): string | undefined {
+  return stderr
+    .split('\n')
+    .map((l) => l.replace(/^npm (error|ERR!)\s*/, '').replace(/^(notarget|code \w+)\s*/, ''))
+    .find((l) => l !== '' && !/^A complete log/.test(l) && !/^npm warn/.test(l));
 }
