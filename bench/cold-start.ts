@@ -20,7 +20,7 @@ export const coldStart: Benchmark = {
     if (!host) throw new Error(`no single executable is built for ${process.platform}-${process.arch}`);
     log('building (or taking from the cache) the single executables, with and without code cache');
     const sea = await buildSea(host);
-    const plain = await buildSea(host, { useCodeCache: false });
+    const plain = await buildSea(host, { codeCache: false });
     const npm = new URL('../plugin/bin/kubectl-certs.js', import.meta.url).pathname;
     const dir = mkdtempSync(join(tmpdir(), 'kc-bench-path-'));
     try {

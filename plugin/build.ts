@@ -1,9 +1,9 @@
 // Bundles the CLI twice:
 //  - dist/ (the npm package): one ES module entry plus lazily loaded chunks, so `--help` never
 //    loads @kubernetes/client-node (commands import it inside run());
-//  - sea/kubectl-certs.cjs (the single executable applications): one CommonJS file, as Node's SEA
-//    main script must be. esbuild turns each dynamic import() into a call of a wrapped module, so
-//    client-node is in the file but only evaluated when a command runs.
+//  - sea/ (the single executable applications): main.cjs, the SEA's main script (one CommonJS file,
+//    as Node requires), which evaluates kubectl-certs.cjs, the CLI as one CommonJS file (esbuild
+//    turns each dynamic import() into a call of a wrapped module), and client-node.cjs.
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, type BuildResult, build, type Plugin } from 'esbuild';
@@ -88,8 +88,15 @@ const clientNodeAsAsset: Plugin = {
 const sea = await build({
   ...shared,
   plugins: [noDevTranspilers, clientNodeAsAsset],
-  entryPoints: ['src/sea/main.ts'],
+  entryPoints: ['src/main.ts'],
   outfile: 'sea/kubectl-certs.cjs',
+  format: 'cjs',
+  target: 'node24',
+});
+const seaMain = await build({
+  ...shared,
+  entryPoints: ['src/sea/main.ts'],
+  outfile: 'sea/main.cjs',
   format: 'cjs',
   target: 'node24',
 });
@@ -103,4 +110,6 @@ const asset = await build({
   format: 'cjs',
   target: 'node24',
 });
-console.log(`plugin: sea/kubectl-certs.cjs ${megabytes(sea)} MB, sea/client-node.cjs ${megabytes(asset)} MB`);
+console.log(
+  `plugin: sea/main.cjs ${megabytes(seaMain)} MB, sea/kubectl-certs.cjs ${megabytes(sea)} MB, sea/client-node.cjs ${megabytes(asset)} MB`,
+);
