@@ -11,7 +11,7 @@ export interface Entry {
 }
 
 /**
- * Archives hold their files at the top level (krew's default `files` takes everything). Times are
+ * Archives hold their files at the top level, where the krew manifest's `files` name them. Times are
  * fixed, so the same inputs give the same bytes and the same sha256.
  */
 const MTIME = new Date('2000-01-01T00:00:00Z');
