@@ -9,6 +9,8 @@ import { COMMANDS } from '../src/commands.ts';
 const BIN = new URL('../bin/kubectl-certs.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'kc-complete-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// On PATH as the user has it, for the shells' scripts.
+symlinkSync(BIN, join(dir, 'kubectl-certs'));
 
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -88,8 +90,7 @@ describe('kubectl certs completion bash|zsh|fish', () => {
   });
 
   it('the bash script completes in a real bash', () => {
-    // kubectl-certs on PATH as the user has it, then the script's function called as bash does on TAB.
-    symlinkSync(BIN, join(dir, 'kubectl-certs'));
+    // The script's function called as bash does on TAB, with kubectl-certs on PATH.
     writeFileSync(join(dir, 'completion.bash'), run(['completion', 'bash']).stdout);
     const script = `source ${join(dir, 'completion.bash')}
 COMP_WORDS=(kubectl-certs lint --fail-on w); COMP_CWORD=3; __kubectl_certs_complete; echo "\${COMPREPLY[*]}"
@@ -99,6 +100,18 @@ COMP_WORDS=(kubectl-certs ""); COMP_CWORD=1; __kubectl_certs_complete; echo "\${
       env: { PATH: [dir, dirname(process.execPath), process.env.PATH].join(delimiter) },
     });
     expect(r.stdout).toBe(`warning\n${Object.keys(COMMANDS).sort().join(' ')}\n`);
+  });
+
+  const fish = spawnSync('sh', ['-c', 'command -v fish'], { encoding: 'utf8' }).stdout.trim();
+  it.skipIf(!fish)('the fish script completes in a real fish (where fish is installed)', () => {
+    writeFileSync(join(dir, 'completion.fish'), run(['completion', 'fish']).stdout);
+    const script = `source ${join(dir, 'completion.fish')}
+complete -C 'kubectl-certs lint --fail-on w'; complete -C 'kubectl-certs version --cl'`;
+    const r = spawnSync(fish, ['--no-config', '-c', script], {
+      encoding: 'utf8',
+      env: { PATH: [dir, dirname(process.execPath), process.env.PATH].join(delimiter) },
+    });
+    expect(r.stdout).toBe(`warning\n--client\t${COMMANDS.version?.flags?.client?.description}\n`);
   });
 
   it('refuses another shell with a one-line error', () => {
