@@ -13,8 +13,8 @@ import {
   type ReleasedArchive,
 } from '../../release/krew-manifest.ts';
 import { krewProblems } from '../../release/krew-rules.ts';
-import { archiveTarget } from '../../release/target-archive.ts';
-import { targetById } from '../../release/targets.ts';
+import { archiveName, archiveTarget } from '../../release/target-archive.ts';
+import { TARGETS, targetById } from '../../release/targets.ts';
 import { krewInstall } from './krew-simulator.ts';
 import { sharedCluster } from './shared-cluster.ts';
 
@@ -98,6 +98,35 @@ describe('the krew manifest', () => {
       'signers kubernetes.io/kubelet-serving (certificates.k8s.io): approve',
     );
     expect(manifest.spec.caveats).toContain('kubectl certs rbac --user NAME | kubectl apply -f -');
+  });
+
+  it('of a full release has a platform per archive, and sends Apple silicon to darwin-amd64', () => {
+    const archives = TARGETS.map((target, i) => ({
+      target,
+      fileName: archiveName(target, VERSION),
+      sha256: String(i).repeat(64),
+      files: [target.exe, 'LICENSE'],
+    }));
+    const m = krewManifest({
+      version: VERSION,
+      homepage: 'https://example.org/k',
+      baseUrl: 'https://example.org/dl/',
+      archives,
+    });
+    expect(krewProblems(m, 'certs.yaml')).toEqual([]);
+    const byPlatform = Object.fromEntries(
+      m.spec.platforms.map((p) => [
+        `${p.selector.matchLabels.os}/${p.selector.matchLabels.arch}`,
+        [p.uri.split('/').pop(), p.bin],
+      ]),
+    );
+    expect(byPlatform).toEqual({
+      'linux/amd64': [`kubectl-certs-v${VERSION}-linux-amd64.tar.gz`, 'kubectl-certs'],
+      'linux/arm64': [`kubectl-certs-v${VERSION}-linux-arm64.tar.gz`, 'kubectl-certs'],
+      'darwin/amd64': [`kubectl-certs-v${VERSION}-darwin-amd64.tar.gz`, 'kubectl-certs'],
+      'darwin/arm64': [`kubectl-certs-v${VERSION}-darwin-amd64.tar.gz`, 'kubectl-certs'],
+      'windows/amd64': [`kubectl-certs-v${VERSION}-windows-amd64.zip`, 'kubectl-certs.exe'],
+    });
   });
 
   const first = (m: KrewManifest) => m.spec.platforms[0] as KrewPlatform;
