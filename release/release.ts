@@ -52,7 +52,7 @@ async function release(argv: string[]): Promise<void> {
     console.log(`${(statSync(join(DIST, f)).size / 1e6).toFixed(1).padStart(7)} MB  dist/${f}`);
 }
 
-/** `npm pack` of plugin/ (its prepack copies LICENSE and README.md in) into dist/. */
+/** `npm pack` of plugin/ (its prepack copies the root LICENSE in) into dist/. */
 function npmPack(): string {
   const r = spawnSync('npm', ['pack', '--pack-destination', DIST, '--silent'], {
     cwd: PLUGIN,
