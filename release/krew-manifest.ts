@@ -100,7 +100,7 @@ Grant exactly these to whoever approves (a user, group or service account):
 
 Shell completion of "kubectl certs" (kubectl 1.26+) needs kubectl_complete-certs on PATH; krew
 links only kubectl-certs, so copy the helper next to it (it calls kubectl-certs, so it survives upgrades):
-  cp "$(dirname "$(readlink ~/.krew/bin/kubectl-certs)")/kubectl_complete-certs" ~/.krew/bin/
+  bin="\${KREW_ROOT:-$HOME/.krew}/bin"; cp "$(dirname "$(readlink "$bin/kubectl-certs")")/kubectl_complete-certs" "$bin/"
 On Windows, copy kubectl_complete-certs.cmd from %USERPROFILE%\\.krew\\store\\certs\\<version> to %USERPROFILE%\\.krew\\bin.
 `;
 }

@@ -260,7 +260,7 @@ describe('kubectl runs the krew-installed plugin without Node.js', () => {
   });
 
   it("after the caveats' step, kubectl completes kubectl certs through kubectl_complete-certs", () => {
-    const step = manifest.spec.caveats.split('\n').find((l) => l.trim().startsWith('cp '));
+    const step = manifest.spec.caveats.split('\n').find((l) => l.includes('cp "$(dirname'));
     expect(userRuns('/bin/sh', ['-c', step ?? 'false']).code).toBe(0);
     const r = userRuns('kubectl', ['__complete', 'certs', '']);
     expect(r.stdout.split('\n').map((l) => l.split('\t')[0])).toEqual([
