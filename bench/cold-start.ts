@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { buildSea } from '../release/sea.ts';
 import { hostTarget } from '../release/targets.ts';
-import { type Benchmark, interleavedMedians, timeCommand } from './harness.ts';
+import { type Benchmark, interleavedMedians, meanCpuMs, timeCommand } from './harness.ts';
 
 const RUNS = 15;
+const CPU_RUNS = 30;
 
 /**
  * CLI cold start: the single executable (as krew installs it) through kubectl, against kubectl's own
  * `version --client`; beside it the same executable without V8's code cache, and the npm package's
- * launcher (Node + the split ES module bundle).
+ * launcher (Node + the split ES module bundle). CPU times too: they hold when the machine is shared.
  */
 export const coldStart: Benchmark = {
   name: 'cold-start',
@@ -51,6 +52,12 @@ export const coldStart: Benchmark = {
         cmds,
         RUNS,
       )) as number[] as [number, number, number, number, number, number];
+      log(`CPU time of ${CPU_RUNS} runs each`);
+      const cpu = (cmd: string, args: string[], env: NodeJS.ProcessEnv) =>
+        meanCpuMs(() => timeCommand(cmd, args, env), CPU_RUNS);
+      const cpuPeer = cpu('kubectl', ['version', '--client'], seaEnv);
+      const cpuHelp = cpu('kubectl', ['certs', '--help'], seaEnv);
+      const cpuDirect = cpu('kubectl-certs', ['--help'], seaEnv);
       const p = 'kubectl version --client';
       const row = (what: string, figure: number, target?: string) => ({
         what,
@@ -66,6 +73,20 @@ export const coldStart: Benchmark = {
         row('`kubectl-certs --help` (single executable, no kubectl)', direct),
         row('`kubectl certs --help` (single executable without code cache)', helpPlain),
         row('`kubectl certs --help` (npm package on Node)', helpNpm),
+        {
+          what: 'CPU time of `kubectl certs --help` (single executable)',
+          figure: cpuHelp,
+          peer: `CPU time of ${p}`,
+          peerFigure: cpuPeer,
+          unit: 'ms',
+        },
+        {
+          what: 'CPU time of `kubectl-certs --help` (single executable, no kubectl)',
+          figure: cpuDirect,
+          peer: `CPU time of ${p}`,
+          peerFigure: cpuPeer,
+          unit: 'ms',
+        },
       ];
     } finally {
       rmSync(dir, { recursive: true, force: true });
