@@ -6,8 +6,9 @@ import { type Benchmark, recordResults } from './harness.ts';
 import { kubeletScan } from './kubelet-scan.ts';
 import { lintBench } from './lint.ts';
 import { policyEval } from './policy-eval.ts';
+import { releaseSize } from './release-size.ts';
 
-const ALL: Benchmark[] = [coldStart, policyEval, approveBacklog, kubeletScan, lintBench];
+const ALL: Benchmark[] = [coldStart, releaseSize, policyEval, approveBacklog, kubeletScan, lintBench];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));
 if (unknown.length) {

@@ -1,7 +1,12 @@
-// Bundles the CLI into dist/: one entry plus lazily loaded chunks, so `--help` never loads
-// @kubernetes/client-node (commands import it inside run()).
+// Bundles the CLI twice:
+//  - dist/ (the npm package): one ES module entry plus lazily loaded chunks, so `--help` never
+//    loads @kubernetes/client-node (commands import it inside run());
+//  - sea/ (the single executable applications): main.cjs, the SEA's main script (one CommonJS file,
+//    as Node requires), which evaluates kubectl-certs.cjs, the CLI as one CommonJS file (esbuild
+//    turns each dynamic import() into a call of a wrapped module), and client-node.cjs.
 import { readFileSync, rmSync } from 'node:fs';
-import { build, type Plugin } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { type BuildOptions, type BuildResult, build, type Plugin } from 'esbuild';
 
 // oclif can run TypeScript sources in development through typescript/ts-node/tsx, each required
 // inside a try/catch. A bundled CLI never does: stub them so they are neither bundled (typescript
@@ -21,27 +26,90 @@ const noDevTranspilers: Plugin = {
 };
 
 const pkg = JSON.parse(readFileSync(new URL('package.json', import.meta.url), 'utf8')) as { version: string };
-rmSync(new URL('dist', import.meta.url), { recursive: true, force: true });
+for (const out of ['dist', 'sea']) rmSync(new URL(out, import.meta.url), { recursive: true, force: true });
 
-const result = await build({
-  entryPoints: { 'kubectl-certs': 'src/main.ts' },
-  outdir: 'dist',
+const shared: BuildOptions = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
-  target: 'node22',
-  sourcemap: 'linked',
-  metafile: true,
   plugins: [noDevTranspilers],
   logLevel: 'warning',
+  metafile: true,
   define: { KUBECTL_CERTS_VERSION: JSON.stringify(pkg.version) },
+};
+const megabytes = (r: BuildResult) =>
+  (Object.values(r.metafile?.outputs ?? {}).reduce((n, o) => n + o.bytes, 0) / 1e6).toFixed(1);
+
+const result = await build({
+  ...shared,
+  entryPoints: { 'kubectl-certs': 'src/main.ts' },
+  outdir: 'dist',
+  splitting: true,
+  format: 'esm',
+  target: 'node22',
+  sourcemap: 'linked',
   // Some dependencies are CommonJS and require() Node built-ins at run time.
   banner: {
     js: "import { createRequire as __kcCreateRequire } from 'node:module'; const require = __kcCreateRequire(import.meta.url);",
   },
 });
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(
-  `plugin: dist/ ${(bytes / 1e6).toFixed(1)} MB in ${Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length} files`,
+  `plugin: dist/ ${megabytes(result)} MB in ${Object.keys(result.metafile?.outputs ?? {}).filter((f) => f.endsWith('.js')).length} files`,
+);
+
+// @kubernetes/client-node goes into its own file (a SEA asset) that holds only what the plugin
+// imports from it. A module of the main script that imports client-node gets a stand-in that
+// evaluates that file on first use (src/sea/client-node-asset.ts). The stand-in names every export,
+// so importing a name missing from this list fails the build instead of the executable.
+const CLIENT_NODE_EXPORTS = [
+  'ApiregistrationV1Api',
+  'AuthorizationV1Api',
+  'CertificatesV1Api',
+  'CoreV1Api',
+  'KubeConfig',
+  'VersionApi',
+  'Watch',
+];
+const loader = JSON.stringify(fileURLToPath(new URL('src/sea/client-node-asset.ts', import.meta.url)));
+const clientNodeAsAsset: Plugin = {
+  name: 'client-node-as-asset',
+  setup(b) {
+    b.onResolve({ filter: /^@kubernetes\/client-node$/ }, (a) => ({
+      path: a.path,
+      namespace: 'client-node',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'client-node' }, () => ({
+      contents: `import { loadClientNode } from ${loader};\nexport const { ${CLIENT_NODE_EXPORTS.join(', ')} } = loadClientNode();`,
+      loader: 'js',
+      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+    }));
+  },
+};
+
+const sea = await build({
+  ...shared,
+  plugins: [noDevTranspilers, clientNodeAsAsset],
+  entryPoints: ['src/main.ts'],
+  outfile: 'sea/kubectl-certs.cjs',
+  format: 'cjs',
+  target: 'node24',
+});
+const seaMain = await build({
+  ...shared,
+  entryPoints: ['src/sea/main.ts'],
+  outfile: 'sea/main.cjs',
+  format: 'cjs',
+  target: 'node24',
+});
+const asset = await build({
+  ...shared,
+  stdin: {
+    contents: `export { ${CLIENT_NODE_EXPORTS.join(', ')} } from '@kubernetes/client-node';`,
+    resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+  },
+  outfile: 'sea/client-node.cjs',
+  format: 'cjs',
+  target: 'node24',
+});
+console.log(
+  `plugin: sea/main.cjs ${megabytes(seaMain)} MB, sea/kubectl-certs.cjs ${megabytes(sea)} MB, sea/client-node.cjs ${megabytes(asset)} MB`,
 );

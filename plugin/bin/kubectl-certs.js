@@ -7,6 +7,7 @@ if (major < 22 || (major === 22 && minor < 19)) {
 }
 // Cache V8's compiled code of the bundle between runs (in the OS temp folder): faster start-up.
 const { enableCompileCache } = await import('node:module');
+const { fileURLToPath } = await import('node:url');
 enableCompileCache?.();
 const { main } = await import('../dist/kubectl-certs.js');
-await main(process.argv.slice(2), import.meta.url);
+await main(process.argv.slice(2), fileURLToPath(new URL('..', import.meta.url)));

@@ -1,6 +1,7 @@
 import type { Command } from '@oclif/core';
 import ApproveServing from './commands/approve-serving.ts';
 import CheckExpiration from './commands/check-expiration.ts';
+import Completion from './commands/completion.ts';
 import InspectKubelet from './commands/inspect-kubelet.ts';
 import Lint from './commands/lint.ts';
 import Rbac from './commands/rbac.ts';
@@ -10,6 +11,7 @@ import Version from './commands/version.ts';
 export const COMMANDS: Record<string, Command.Class> = {
   'approve-serving': ApproveServing,
   'check-expiration': CheckExpiration,
+  completion: Completion,
   'inspect-kubelet': InspectKubelet,
   lint: Lint,
   rbac: Rbac,

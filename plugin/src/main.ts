@@ -1,5 +1,7 @@
 import { Errors, flush, run } from '@oclif/core';
 import { moveGlobalFlagsAfterCommand } from './argv.ts';
+import { COMPLETE_COMMANDS, printCompletion } from './completion/print-completion.ts';
+import { loadConfig } from './oclif-config.ts';
 import { UserError } from './user-error.ts';
 import { keepYoungGenerationSmall } from './young-generation.ts';
 
@@ -7,13 +9,15 @@ export { COMMANDS } from './commands.ts';
 
 /**
  * Runs the CLI. Every failure ends as one line "error: ..." on stderr and a non-zero exit code;
- * the stack trace only with --debug or DEBUG=kubectl-certs.
+ * the stack trace only with --debug or DEBUG=kubectl-certs. `root` is the folder oclif treats as the
+ * package's (its cache and config folders hang off the name, not the path).
  */
 export async function main(argv: string[], root: string): Promise<void> {
   keepYoungGenerationSmall();
   const debug = argv.includes('--debug') || /\bkubectl-certs\b|\*/.test(process.env.DEBUG ?? '');
+  if (COMPLETE_COMMANDS.includes(argv[0] ?? '')) return printCompletion(argv);
   try {
-    await run(moveGlobalFlagsAfterCommand(argv), root);
+    await run(moveGlobalFlagsAfterCommand(argv), await loadConfig(root));
     await flush();
   } catch (e) {
     process.exitCode = report(e, debug);

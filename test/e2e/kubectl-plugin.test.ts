@@ -3,14 +3,17 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../plugin/src/commands.ts';
 import { sharedCluster } from './shared-cluster.ts';
 
 const cluster = sharedCluster();
 const BIN = new URL('../../plugin/bin/kubectl-certs.js', import.meta.url).pathname;
+const COMPLETE_BIN = new URL('../../plugin/bin/kubectl_complete-certs.js', import.meta.url).pathname;
 
 // The built plugin on PATH as "kubectl-certs", the way krew or npm -g put it there.
 const pathDir = mkdtempSync(join(tmpdir(), 'kc-path-'));
 symlinkSync(BIN, join(pathDir, 'kubectl-certs'));
+symlinkSync(COMPLETE_BIN, join(pathDir, 'kubectl_complete-certs'));
 afterAll(() => rmSync(pathDir, { recursive: true, force: true }));
 
 function kubectl(args: string[]): { code: number; stdout: string; stderr: string } {
@@ -55,5 +58,16 @@ describe('kubectl runs the plugin', () => {
     const r = kubectl(['certs', 'version', '-o', 'yaml']);
     expect(r.stdout).toMatch(/^clientVersion:\n {2}version: v0\.1\.0\n/);
     expect(r.stdout).toMatch(/serverVersion:\n {2}gitVersion: v1\.20\.2\n/);
+  });
+
+  it('kubectl __complete certs offers every command, through kubectl_complete-certs', () => {
+    const r = kubectl(['__complete', 'certs', '']);
+    const values = r.stdout.split('\n').map((l) => l.split('\t')[0]);
+    expect(values).toEqual([...Object.keys(COMMANDS).sort(), ':4', '']);
+  });
+
+  it('kubectl __complete certs completes flag values after kubectl global flags', () => {
+    const r = kubectl(['__complete', 'certs', '--context', 'x', 'version', '-o', 'y']);
+    expect(r.stdout).toBe('yaml\n:4\n');
   });
 });
