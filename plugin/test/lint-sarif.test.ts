@@ -61,7 +61,8 @@ beforeAll(() => {
   writeFileSync(join(dir, 'deploy/broken.yaml'), 'kind: [unclosed\n');
 });
 
-describe('lint -o sarif', () => {
+// The validator is a 95 MB .NET program: about a second alone, many more on a busy CI machine.
+describe('lint -o sarif', { timeout: 60_000 }, () => {
   it('is valid SARIF 2.1.0 that GitHub code scanning accepts (Microsoft SARIF Multitool: schema + GitHub rules)', () => {
     const { file } = lintSarif(['deploy']);
     expect(validate(file)).toEqual([]);
