@@ -7,6 +7,8 @@ export * from './expiration/kubeadm-report.ts';
 export * from './kubelet/hostname.ts';
 export * from './kubelet/kubelet-verdict.ts';
 export * from './lint/apply-edits.ts';
+export * from './lint/ca-bundle.ts';
+export * from './lint/fix-all.ts';
 export * from './lint/lint.ts';
 export * from './lint/types.ts';
 export * from './x509/certificate.ts';
