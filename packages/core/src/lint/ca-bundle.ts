@@ -1,7 +1,7 @@
 import { isMap, isScalar, LineCounter, parseAllDocuments, visit, type YAMLMap } from 'yaml';
 import { type CertificateInfo, parseCertificates } from '../x509/certificate.ts';
 import { isX509InputError } from '../x509/errors.ts';
-import { toPem } from '../x509/pem.ts';
+import { toPem, type X509Input } from '../x509/pem.ts';
 import { documentKind } from './document-kind.ts';
 import { detectEol, textRange } from './source-text.ts';
 import type { TextEdit, TextRange } from './types.ts';
@@ -96,12 +96,12 @@ export type CaBundleEdit =
   | { ok: false; reason: string };
 
 /**
- * The edits that make `pem` (one or more CA certificates) the caBundle of the APIService in `text`:
+ * The edits that make `pem` (one or more CA certificates, PEM or DER) the caBundle of the APIService in `text`:
  * the one holding `offset` when the file has several. The value is the base64 of the certificates'
  * PEM blocks (text around them, such as openssl's dump, is dropped). insecureSkipTLSVerify goes,
  * because the API server rejects an APIService that has both.
  */
-export function setCaBundle(text: string, pem: string, now: Date, offset?: number): CaBundleEdit {
+export function setCaBundle(text: string, pem: X509Input, now: Date, offset?: number): CaBundleEdit {
   let certificates: CertificateInfo[];
   try {
     certificates = parseCertificates(pem);
