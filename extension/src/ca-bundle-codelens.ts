@@ -6,9 +6,10 @@ import { rangeOf } from './documents.ts';
 export const SHOW_CA_BUNDLE = 'kubectl-certs.showCaBundle';
 
 /**
- * "CA expires in 213 days" above every caBundle. A CodeLens cannot be coloured, so a CA within
- * 30 days of expiry gets a $(warning) icon and an expired one $(error); the icon renders in the
- * editor's own warning and error colours in the theme icon font. Clicking the lens shows the hover.
+ * "CA expires in 213 days" above every caBundle. A CodeLens cannot be coloured (the editor draws
+ * every lens in one colour), so a CA within 30 days of expiry gets a $(warning) icon and an
+ * expired one $(error); the cabundle-invalid diagnostic gives the coloured squiggle. Clicking the
+ * lens shows the hover.
  */
 export class CaBundleCodeLens implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
