@@ -7,6 +7,8 @@ export default defineProject({
     include: ['test/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 120_000,
+    // One VS Code at a time: each file starts its own code-server and chromium.
+    fileParallelism: false,
     hookTimeout: 300_000,
   },
 });

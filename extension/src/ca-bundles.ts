@@ -1,5 +1,6 @@
 import { type CaBundleValue, findCaBundles } from '@kubectl-certs/core';
 import type * as vscode from 'vscode';
+import { parseCacheOf } from './diagnostics.ts';
 
 const cache = new WeakMap<vscode.TextDocument, { version: number; values: CaBundleValue[] }>();
 
@@ -7,7 +8,7 @@ const cache = new WeakMap<vscode.TextDocument, { version: number; values: CaBund
 export function caBundlesOf(doc: vscode.TextDocument): CaBundleValue[] {
   const known = cache.get(doc);
   if (known?.version === doc.version) return known.values;
-  const values = findCaBundles(doc.getText());
+  const values = findCaBundles(doc.getText(), parseCacheOf(doc.uri));
   cache.set(doc, { version: doc.version, values });
   return values;
 }

@@ -1,4 +1,4 @@
-import { type Finding, lint } from '@kubectl-certs/core';
+import { type Finding, lint, ParseCache } from '@kubectl-certs/core';
 import * as vscode from 'vscode';
 import { isLintable, rangeOf } from './documents.ts';
 import { ruleCode } from './rule-docs.ts';
@@ -7,8 +7,23 @@ import { lintOptions, settingsFor, severityOf } from './settings.ts';
 export const SOURCE = 'kubectl-certs';
 
 interface Linted {
+  /** A closed file opened again is a new document whose versions start again at 1. */
+  doc: vscode.TextDocument;
   version: number;
   findings: Finding[];
+}
+
+/** Parsed documents per open file: after an edit only the documents it touched are parsed again. */
+const caches = new Map<string, ParseCache>();
+
+export function parseCacheOf(uri: vscode.Uri): ParseCache {
+  const key = uri.toString();
+  let cache = caches.get(key);
+  if (!cache) {
+    cache = new ParseCache();
+    caches.set(key, cache);
+  }
+  return cache;
 }
 
 /**
@@ -20,13 +35,16 @@ export class Diagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection(SOURCE);
   /** Milliseconds each lint() took, newest last (the benchmark reads them). */
   readonly lintTimes: number[] = [];
+  /** When (performance.now()) diagnostics were last published, per document URI (for the benchmark). */
+  readonly publishedAt = new Map<string, number>();
   private readonly linted = new Map<string, Linted>();
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   /** Lints now and publishes. */
   refresh(doc: vscode.TextDocument): void {
     this.cancel(doc.uri);
-    if (!isLintable(doc)) return;
+    // A timer set before the file was closed must not publish the closed document's text.
+    if (doc.isClosed || !isLintable(doc)) return;
     const settings = settingsFor(doc.uri);
     if (!settings.enable) {
       this.forget(doc.uri);
@@ -37,6 +55,7 @@ export class Diagnostics implements vscode.Disposable {
       doc.uri,
       findings.map((f) => this.toDiagnostic(doc, f, severityOf(settings, f.ruleId, f.severity))),
     );
+    this.publishedAt.set(doc.uri.toString(), performance.now());
   }
 
   /** Lints once typing pauses for the document's lintDelay. */
@@ -51,13 +70,13 @@ export class Diagnostics implements vscode.Disposable {
   findings(doc: vscode.TextDocument): Finding[] {
     const key = doc.uri.toString();
     const known = this.linted.get(key);
-    if (known?.version === doc.version) return known.findings;
+    if (known?.doc === doc && known.version === doc.version) return known.findings;
     const settings = settingsFor(doc.uri);
     if (!settings.enable) return [];
     const t0 = performance.now();
-    const findings = lint(doc.getText(), lintOptions(settings, new Date()));
+    const findings = lint(doc.getText(), lintOptions(settings, new Date()), parseCacheOf(doc.uri));
     this.lintTimes.push(performance.now() - t0);
-    this.linted.set(key, { version: doc.version, findings });
+    this.linted.set(key, { doc, version: doc.version, findings });
     return findings;
   }
 
@@ -70,6 +89,7 @@ export class Diagnostics implements vscode.Disposable {
   forget(uri: vscode.Uri): void {
     this.cancel(uri);
     this.linted.delete(uri.toString());
+    caches.delete(uri.toString());
     this.collection.delete(uri);
   }
 

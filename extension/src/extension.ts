@@ -12,6 +12,8 @@ export interface KubectlCertsApi {
   diagnostics: vscode.DiagnosticCollection;
   /** Milliseconds each lint took in this extension host, newest last. */
   lintTimes: readonly number[];
+  /** performance.now() of the last publish, per document URI. */
+  publishedAt: ReadonlyMap<string, number>;
 }
 
 const HOUR = 3_600_000;
@@ -39,7 +41,11 @@ export function activate(context: vscode.ExtensionContext): KubectlCertsApi {
     vscode.commands.registerCommand(SHOW_CA_BUNDLE, showCaBundle),
   );
   for (const doc of vscode.workspace.textDocuments) diagnostics.refresh(doc);
-  return { diagnostics: diagnostics.collection, lintTimes: diagnostics.lintTimes };
+  return {
+    diagnostics: diagnostics.collection,
+    lintTimes: diagnostics.lintTimes,
+    publishedAt: diagnostics.publishedAt,
+  };
 }
 
 export function deactivate(): void {}

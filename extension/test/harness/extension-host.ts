@@ -14,11 +14,11 @@ export interface HostTest {
   error?: string;
 }
 
-export interface HostRun {
+export interface HostRun<R = { tests: HostTest[] }> {
   /** The extension host's exit code (0 when run() resolved), or undefined on timeout. */
   exitCode: number | undefined;
   /** What the tests module wrote to KUBECTL_CERTS_EXT_TEST_RESULTS (undefined when it wrote nothing). */
-  results: { tests: HostTest[] } | undefined;
+  results: R | undefined;
   /** Every log line of the workbench and the extension host (mocha's report among them). */
   log: string[];
 }
@@ -38,7 +38,8 @@ export interface HostRunOptions {
 const NOISE =
   /^(Resolv(ing|ed) connection token|Creating a socket|\[reconnection-grace-time\]|Ignoring fetching additional builtin extensions|\[Service Worker\]|\[AgentHost:|\[AccountPolicyGate\]|Updating additional builtin extensions cache|Started local extension host)/;
 
-export async function runInExtensionHost(o: HostRunOptions): Promise<HostRun> {
+/** `R` is the shape of what the tests module writes to KUBECTL_CERTS_EXT_TEST_RESULTS. */
+export async function runInExtensionHost<R = { tests: HostTest[] }>(o: HostRunOptions): Promise<HostRun<R>> {
   const tmp = mkdtempSync(join(tmpdir(), 'kc-ext-results-'));
   const resultsFile = join(tmp, 'results.json');
   const log: string[] = [];
@@ -80,7 +81,7 @@ export async function runInExtensionHost(o: HostRunOptions): Promise<HostRun> {
     const exitCode = await Promise.race([exit, timeout]);
     if (exitCode === undefined) log.push(`timed out; code-server said:\n${server.output().slice(-3000)}`);
     const results = existsSync(resultsFile)
-      ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as HostRun['results'])
+      ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as R)
       : undefined;
     return { exitCode, results, log };
   } finally {

@@ -10,6 +10,7 @@ export * from './lint/apply-edits.ts';
 export * from './lint/ca-bundle.ts';
 export * from './lint/fix-all.ts';
 export * from './lint/lint.ts';
+export { ParseCache } from './lint/parsed-file.ts';
 export * from './lint/types.ts';
 export * from './x509/certificate.ts';
 export * from './x509/chain.ts';

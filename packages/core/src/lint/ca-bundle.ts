@@ -1,8 +1,9 @@
-import { isMap, isScalar, LineCounter, parseAllDocuments, visit, type YAMLMap } from 'yaml';
+import { isMap, isScalar, parseAllDocuments, visit, type YAMLMap } from 'yaml';
 import { type CertificateInfo, parseCertificates } from '../x509/certificate.ts';
 import { isX509InputError } from '../x509/errors.ts';
 import { toPem, type X509Input } from '../x509/pem.ts';
 import { documentKind } from './document-kind.ts';
+import { inFile, type ParseCache, parseFile } from './parsed-file.ts';
 import { detectEol, textRange } from './source-text.ts';
 import type { TextEdit, TextRange } from './types.ts';
 import { addMapEntry, removeMapEntry, replaceScalar } from './yaml-edits.ts';
@@ -38,21 +39,22 @@ export interface CaBundleValue {
  * Every non-empty `caBundle:` value in a YAML text, wherever it sits (an APIService's spec, a
  * webhook's clientConfig, a CRD's conversion webhook). A file that does not parse has none.
  */
-export function findCaBundles(text: string): CaBundleValue[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { keepSourceTokens: true, lineCounter });
-  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return [];
+export function findCaBundles(text: string, cache?: ParseCache): CaBundleValue[] {
+  if (!text.includes('caBundle')) return [];
+  const chunks = parseFile(text, cache);
+  if (chunks.some((c) => c.docs.some((d) => d.errors.length > 0))) return [];
   const found: CaBundleValue[] = [];
-  for (const doc of docs) {
-    visit(doc, {
-      Pair(_, pair) {
-        if (!isScalar(pair.key) || pair.key.value !== 'caBundle' || !isScalar(pair.value)) return;
-        const { value, range } = pair.value;
-        if (typeof value !== 'string' || value.trim() === '' || !range) return;
-        found.push({ range: textRange(lineCounter, range[0], range[1]), contents: decodeCaBundle(value) });
-      },
-    });
-  }
+  for (const c of chunks)
+    for (const doc of c.docs)
+      visit(doc, {
+        Pair(_, pair) {
+          if (!isScalar(pair.key) || pair.key.value !== 'caBundle' || !isScalar(pair.value)) return;
+          const { value, range } = pair.value;
+          if (typeof value !== 'string' || value.trim() === '' || !range) return;
+          const at = inFile(textRange(c.lineCounter, range[0], range[1]), c);
+          found.push({ range: at, contents: decodeCaBundle(value) });
+        },
+      });
   return found;
 }
 
