@@ -13,6 +13,15 @@ export type InsertResult = { ok: true; message: string } | { ok: false; message:
  * keybinding) skip the file dialog; the result says what happened.
  */
 export async function insertCaBundle(file?: vscode.Uri): Promise<InsertResult> {
+  try {
+    return await insert(file);
+  } catch (e) {
+    // Whatever went wrong, the user reads one sentence, not a stack trace.
+    return fail((e as Error).message);
+  }
+}
+
+async function insert(file?: vscode.Uri): Promise<InsertResult> {
   const editor = vscode.window.activeTextEditor;
   if (!editor || !isLintable(editor.document))
     return fail('open the APIService manifest (YAML) first, then run this command');

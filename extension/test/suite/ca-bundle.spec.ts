@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import { comments, fileIn, fixtures, open, revertAll, waitFor } from './helpers.ts';
+import { comments, fileIn, fixtures, open, restoreFiles, waitFor } from './helpers.ts';
 
 const INSERT = 'kubectl-certs.insertCaBundle';
 type InsertResult = { ok: boolean; message: string };
@@ -35,7 +35,7 @@ async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
 }
 
 describe('caBundle insight', () => {
-  afterEach(revertAll);
+  afterEach(restoreFiles);
 
   it('hovering a caBundle shows each certificate: subject, issuer, validity and SHA-256 fingerprint', async () => {
     const uri = fileIn('manifests', 'ca', 'apiservice-with-ca.yaml');

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'mocha';
 import * as vscode from 'vscode';
-import { codeOf, fileIn, open, openLinted, ours, revertAll, waitFor } from './helpers.ts';
+import { codeOf, fileIn, open, openLinted, ours, restoreFiles, waitFor } from './helpers.ts';
 
 const DOCS = 'https://github.com/kubectl-certs/kubectl-certs/blob/main/docs/rules';
 
 describe('diagnostics', () => {
-  afterEach(revertAll);
+  afterEach(restoreFiles);
 
   it('shows core findings on an example manifest when it opens: source kubectl-certs, the rule id as code, linked to its page', async () => {
     const uri = fileIn('manifests', 'examples', 'components.yaml');

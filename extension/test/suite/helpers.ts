@@ -100,12 +100,17 @@ export async function relinted(uri: vscode.Uri, change: () => Promise<unknown>):
 export const comments = (text: string) =>
   text.split(/\r?\n/).flatMap((l) => l.match(/(^|\s)#.*$/)?.[0].trim() ?? []);
 
-/** Undo every unsaved change and close the editors, so each test starts from the files on disk. */
-export async function revertAll(): Promise<void> {
+/**
+ * Puts every edited file of the test workspace back to its text on disk, so each test starts from
+ * the files as made. Not by closing editors: with unsaved changes that asks "Save changes?", which
+ * the workbench answers itself in test mode (by saving), and the file on disk would change.
+ */
+export async function restoreFiles(): Promise<void> {
   for (const doc of vscode.workspace.textDocuments) {
-    if (!doc.isDirty) continue;
-    await vscode.window.showTextDocument(doc);
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    if (!doc.isDirty || doc.uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(doc.uri)) continue;
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), readFileSync(doc.uri.fsPath, 'utf8'));
+    await vscode.workspace.applyEdit(edit);
+    await doc.save();
   }
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }

@@ -11,7 +11,7 @@ import {
   openLinted,
   ours,
   relinted,
-  revertAll,
+  restoreFiles,
   waitFor,
 } from './helpers.ts';
 
@@ -22,7 +22,7 @@ const flagOf = (uri: vscode.Uri) =>
   ours(uri).find((d) => codeOf(d) === 'insecure-kubelet-tls') as vscode.Diagnostic;
 
 describe('quick fixes', () => {
-  afterEach(revertAll);
+  afterEach(restoreFiles);
 
   it('offers the fixes of the finding under the cursor, the safest one preferred', async () => {
     const uri = fileIn('manifests', 'examples', 'components.yaml');
