@@ -82,6 +82,10 @@ export function makeTestWorkspace(root: string): string {
   writeFileSync(join(ca, 'apiservice-with-ca.yaml'), apiService(`  caBundle: ${b64(served)}\n`));
   writeFileSync(join(ca, 'apiservice-expiring.yaml'), apiService(`  caBundle: ${b64(expiring)}\n`));
   writeFileSync(
+    join(ca, 'apiservice-unreadable.yaml'),
+    apiService(`  caBundle: ${b64('not a certificate')}\n`),
+  );
+  writeFileSync(
     join(ca, 'apiservice-insecure.yaml'),
     apiService('  insecureSkipTLSVerify: true # until metrics-server has a CA-signed certificate\n'),
   );

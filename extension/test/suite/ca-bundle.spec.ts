@@ -74,6 +74,25 @@ describe('caBundle insight', () => {
     );
   });
 
+  it('a caBundle that holds no certificate gets an error lens, and its hover says why', async () => {
+    const uri = fileIn('manifests', 'ca', 'apiservice-unreadable.yaml');
+    const [lens] = await lenses(uri);
+    assert.equal(lens?.command?.title, '$(error) caBundle cannot be read');
+    const { document } = await open(uri);
+    const hovers = await waitFor(async () => {
+      const all = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        uri,
+        caBundleAt(document),
+      );
+      return all.length > 0 && all;
+    }, 'a hover on the caBundle');
+    assert.equal(
+      hoverText(hovers),
+      '**caBundle**: caBundle does not hold PEM certificates: no PEM block found (expected -----BEGIN ...-----).',
+    );
+  });
+
   it('"Insert caBundle from PEM file…" puts the base64 CA into the APIService and removes insecureSkipTLSVerify', async () => {
     const editor = await open(fileIn('manifests', 'ca', 'apiservice-insecure.yaml'));
     const before = editor.document.getText();

@@ -62,6 +62,21 @@ describe('diagnostics', () => {
     assert.deepEqual(ours(plain), []);
   });
 
+  it('a settings change applies to open files at once: a rule turned off disappears, and comes back', async () => {
+    const uri = fileIn('manifests', 'examples', 'components.yaml');
+    await openLinted(uri, 2);
+    const settings = vscode.workspace.getConfiguration('kubectlCerts', uri);
+    const folder = vscode.ConfigurationTarget.WorkspaceFolder;
+    await settings.update('rules', { 'insecure-kubelet-tls': 'off' }, folder);
+    try {
+      await waitFor(() => ours(uri).length === 1, 'the rule turned off to disappear');
+      assert.deepEqual(ours(uri).map(codeOf), ['apiservice-insecure']);
+    } finally {
+      await settings.update('rules', undefined, folder);
+    }
+    await waitFor(() => ours(uri).length === 2, 'the rule to come back');
+  });
+
   it('each folder of a multi-root workspace uses its own settings: a rule off, another raised to error', async () => {
     const strict = fileIn('strict', 'components.yaml');
     await openLinted(strict, 1);
