@@ -9,7 +9,7 @@ import { ensureVscodeTools } from '../extension/test/harness/tools.ts';
 import { type Benchmark, interleavedMedians, median } from './harness.ts';
 
 const LINES = 10_000;
-const EDITS = 25;
+const EDITS = 41;
 
 /** A manifest of at least 10,000 lines: the example (metrics-server and its APIService) over and over. */
 function bigManifest(): string {
