@@ -2,13 +2,22 @@
 // in BENCHMARKS.md. Each reports a ratio against a peer measured in the same run.
 import { approveBacklog } from './approve-backlog.ts';
 import { coldStart } from './cold-start.ts';
+import { extensionLint } from './extension-lint.ts';
 import { type Benchmark, recordResults } from './harness.ts';
 import { kubeletScan } from './kubelet-scan.ts';
 import { lintBench } from './lint.ts';
 import { policyEval } from './policy-eval.ts';
 import { releaseSize } from './release-size.ts';
 
-const ALL: Benchmark[] = [coldStart, releaseSize, policyEval, approveBacklog, kubeletScan, lintBench];
+const ALL: Benchmark[] = [
+  coldStart,
+  releaseSize,
+  policyEval,
+  approveBacklog,
+  kubeletScan,
+  lintBench,
+  extensionLint,
+];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !ALL.some((b) => b.name === w));
 if (unknown.length) {

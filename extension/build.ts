@@ -1,17 +1,35 @@
 // Bundles the extension into one CommonJS file; `vscode` is provided by the editor at run time.
+// The integration tests (test/suite) are bundled too, one CommonJS file per spec, into out/test:
+// the editor's extension host require()s them (mocha stays external, loaded from node_modules).
+import { readdirSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const result = await build({
-  entryPoints: ['src/extension.ts'],
-  outfile: 'dist/extension.cjs',
+const common = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['vscode'],
   sourcemap: 'linked',
-  metafile: true,
   logLevel: 'warning',
+} as const;
+
+const result = await build({
+  ...common,
+  entryPoints: ['src/extension.ts'],
+  outfile: 'dist/extension.cjs',
+  external: ['vscode'],
+  metafile: true,
 });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`extension: dist/extension.cjs ${(bytes / 1e3).toFixed(0)} kB`);
+
+const suite = readdirSync('test/suite')
+  .filter((f) => f === 'index.ts' || f.endsWith('.spec.ts'))
+  .map((f) => `test/suite/${f}`);
+await build({
+  ...common,
+  entryPoints: suite,
+  outdir: 'out/test/suite',
+  outExtension: { '.js': '.cjs' },
+  external: ['vscode', 'mocha'],
+});

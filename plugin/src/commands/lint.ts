@@ -72,12 +72,11 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       throw new UserError('name the files or folders to lint (or - for standard input)', 2);
     if (flags.fix && flags.diff)
       throw new UserError('--fix and --diff do not go together: --diff shows, --fix writes', 2);
-    const { lint, RULES } = await import('@kubectl-certs/core');
+    const { fixAll, lint, RULES } = await import('@kubectl-certs/core');
     const known = [...RULES.map((r) => r.id), 'yaml-syntax'];
     for (const id of [...(flags.rule ?? []), ...(flags.disable ?? [])])
       if (!known.includes(id)) throw new UserError(`unknown rule "${id}" (rules: ${known.join(', ')})`, 2);
     const { collectInputs } = await import('../lint/inputs.ts');
-    const { fixText } = await import('../lint/fix-file.ts');
     const { createTwoFilesPatch } = await import('diff');
     const options = {
       rules: flags.rule,
@@ -98,7 +97,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
         continue;
       }
       if (flags.fix || flags.diff) {
-        const { text } = fixText(input.text, options);
+        const { text } = fixAll(input.text, options);
         if (flags.diff && text !== input.text)
           this.log(
             createTwoFilesPatch(`a/${input.name}`, `b/${input.name}`, input.text, text, '', '').trimEnd(),

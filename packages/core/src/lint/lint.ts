@@ -1,5 +1,5 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
 import { documentKind } from './document-kind.ts';
+import { findingInFile, inFile, type ParseCache, parseFile } from './parsed-file.ts';
 import { apiserverKubeletCa } from './rules/apiserver-kubelet-ca.ts';
 import { apiserviceInsecure } from './rules/apiservice-insecure.ts';
 import { apiserviceInsecureWithCaBundle } from './rules/apiservice-insecure-with-cabundle.ts';
@@ -39,23 +39,23 @@ export const SYNTAX_RULE = 'yaml-syntax';
 /**
  * Lints every document of a YAML file. A syntax error is one finding with its line and column
  * (nothing else is reported for that file); YAML that is not a known Kubernetes document gives
- * nothing. Never throws on input.
+ * nothing. Never throws on input. An editor passes a `cache` per open file, so that linting again
+ * after an edit re-parses only the documents that changed.
  */
-export function lint(text: string, options: Partial<LintOptions> = {}): Finding[] {
+export function lint(text: string, options: Partial<LintOptions> = {}, cache?: ParseCache): Finding[] {
   const opts = { ...DEFAULT_LINT_OPTIONS, ...options };
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { keepSourceTokens: true, lineCounter, prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [];
-  const syntax = list.flatMap((d) => d.errors);
-  if (syntax[0]) {
-    const e = syntax[0];
-    const at = Math.min(e.pos[0], text.length);
+  const chunks = parseFile(text, cache);
+  for (const c of chunks) {
+    const e = c.docs.flatMap((d) => d.errors)[0];
+    if (!e) continue;
+    const at = Math.min(e.pos[0], c.text.length);
+    const range = textRange(c.lineCounter, at, Math.min(Math.max(e.pos[1], at), c.text.length));
     return [
       {
         ruleId: SYNTAX_RULE,
         severity: 'error',
         message: `YAML syntax error: ${e.message.split('\n')[0]}`,
-        range: textRange(lineCounter, at, Math.min(Math.max(e.pos[1], at), text.length)),
+        range: inFile(range, c),
         fixes: [],
       },
     ];
@@ -64,8 +64,19 @@ export function lint(text: string, options: Partial<LintOptions> = {}): Finding[
     (r) => (!opts.rules || opts.rules.includes(r.id)) && !opts.disable?.includes(r.id),
   );
   const eol = detectEol(text);
-  return list.flatMap((doc) => {
-    const ctx = { text, doc, docs: list, kind: documentKind(doc), lineCounter, options: opts, eol };
-    return rules.flatMap((r) => r.check(ctx));
-  });
+  const docs = chunks.flatMap((c) => c.docs);
+  return chunks.flatMap((c) =>
+    c.docs.flatMap((doc) => {
+      const ctx = {
+        text: c.text,
+        doc,
+        docs,
+        kind: documentKind(doc),
+        lineCounter: c.lineCounter,
+        options: opts,
+        eol,
+      };
+      return rules.flatMap((r) => r.check(ctx)).map((f) => findingInFile(f, c));
+    }),
+  );
 }

@@ -60,8 +60,12 @@ export interface LintOptions {
 
 export const DEFAULT_LINT_OPTIONS: LintOptions = { kubeletCaMountPath: '/etc/kubernetes/kubelet-ca' };
 
-/** What a rule sees: one parsed document of the file and helpers over the whole text. */
+/** What a rule sees: one parsed document of the file and helpers over its text. */
 export interface RuleContext {
+  /**
+   * The text the document's ranges and the line counter refer to: the stretch of the file from
+   * its document marker to the next (lint moves findings and edits back into the whole file).
+   */
   text: string;
   doc: Document.Parsed;
   /** Every document of the file (a rule may look at the others, e.g. for cert-manager). */

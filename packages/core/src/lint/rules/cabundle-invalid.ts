@@ -1,10 +1,8 @@
 import { isMap, isScalar, type YAMLMap } from 'yaml';
 import { shortHumanDuration } from '../../expiration/durations.ts';
-import { parseCertificates } from '../../x509/certificate.ts';
+import { CA_EXPIRY_WARNING_MS, decodeCaBundle } from '../ca-bundle.ts';
 import { textRange } from '../source-text.ts';
 import type { Finding, Rule } from '../types.ts';
-
-const SOON_MS = 30 * 86_400_000;
 
 /** An APIService caBundle must be base64 of PEM certificates that have not expired and do not soon. */
 export const cabundleInvalid: Rule = {
@@ -27,15 +25,9 @@ export const cabundleInvalid: Rule = {
         fixes: [],
       },
     ];
-    const b64 = node.value.replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0)
-      return at('error', 'caBundle is not base64: it must be the base64 of the PEM CA certificate(s).');
-    let certs: ReturnType<typeof parseCertificates>;
-    try {
-      certs = parseCertificates(Buffer.from(b64, 'base64').toString('latin1'));
-    } catch (e) {
-      return at('error', `caBundle does not hold PEM certificates: ${(e as Error).message}.`);
-    }
+    const bundle = decodeCaBundle(node.value);
+    if (!bundle.ok) return at('error', bundle.reason);
+    const certs = bundle.certificates;
     const now = ctx.options.now ?? new Date();
     const soonest = [...certs].sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime())[0];
     if (!soonest) return [];
@@ -45,7 +37,7 @@ export const cabundleInvalid: Rule = {
         'error',
         `The CA in caBundle (${soonest.subject.text}) expired on ${soonest.notAfter.toISOString()}: the API server cannot verify metrics-server.`,
       );
-    if (left < SOON_MS)
+    if (left < CA_EXPIRY_WARNING_MS)
       return at(
         'warning',
         `The CA in caBundle (${soonest.subject.text}) expires in ${shortHumanDuration(left)}: renew it before then.`,

@@ -1,11 +1,13 @@
-import { applyEdits, type Finding, type LintOptions, lint } from '@kubectl-certs/core';
+import { applyEdits } from './apply-edits.ts';
+import { lint } from './lint.ts';
+import type { Finding, LintOptions, TextEdit } from './types.ts';
 
 /**
  * Applies the preferred fix of every finding, re-linting between rounds because two fixes may
  * touch the same lines (each round applies the non-overlapping ones). Stops when nothing is left
  * to fix, or after a few rounds.
  */
-export function fixText(text: string, options: Partial<LintOptions>): { text: string; applied: number } {
+export function fixAll(text: string, options: Partial<LintOptions>): { text: string; applied: number } {
   let current = text;
   let applied = 0;
   for (let round = 0; round < 5; round++) {
@@ -32,4 +34,18 @@ function nonOverlapping(findings: Finding[]): Finding[] {
     taken.push(...spans);
     return true;
   });
+}
+
+/**
+ * One edit that turns `before` into `after`: the span between their common prefix and suffix.
+ * An editor applies it as a single undoable change that leaves the untouched text (and the
+ * cursor in it) alone.
+ */
+export function editBetween(before: string, after: string): TextEdit {
+  let start = 0;
+  const max = Math.min(before.length, after.length);
+  while (start < max && before[start] === after[start]) start++;
+  let end = 0;
+  while (end < max - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  return { offset: start, length: before.length - start - end, text: after.slice(start, after.length - end) };
 }

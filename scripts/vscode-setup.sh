@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# vscode-setup.sh - install what the extension's tests in a real VS Code need, once:
+#   - code-server (VS Code's server and web workbench, from the npm registry; it needs Node 24 and
+#     builds native modules against Node 24's headers), cached outside the work tree under
+#     ${KUBECTL_CERTS_CACHE:-$HOME/.cache/kubectl-certs}/vscode
+#   - Debian's chromium (the browser playwright-core drives; playwright-core itself is a
+#     devDependency of the extension) and libkrb5-dev (code-server's "kerberos" module builds
+#     against it), with apt-get when missing (needs root).
+# Run it with the project's Node 24 first on PATH (scripts/run does that; the test command calls
+# this script). Idempotent: a second run checks and returns in about a second.
+set -euo pipefail
+
+CACHE="${KUBECTL_CERTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-certs}/vscode"
+CODE_SERVER_VERSION="${KUBECTL_CERTS_CODE_SERVER_VERSION:-4.139.1}"
+CS_DIR="$CACHE/code-server-$CODE_SERVER_VERSION"
+
+log() { printf '[vscode-setup %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- Debian packages
+need=()
+for p in chromium libkrb5-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+done
+if ((${#need[@]})); then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "apt-get install ${need[*]} needs root (run as root, or install them first)"
+    SUDO=sudo
+  fi
+  log "apt-get install ${need[*]} (one time, about 30 s)"
+  $SUDO apt-get update -qq >&2 || die "apt-get update failed (is the Debian mirror reachable?)"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 \
+    || die "apt-get install ${need[*]} failed"
+fi
+[ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing after installing the chromium package"
+
+# ---------------------------------------------------------------- code-server
+[ -f "$CS_DIR/.complete" ] && exit 0
+node_version=$(node --version 2>/dev/null || true)
+case "$node_version" in v24.*) ;; *) die "code-server $CODE_SERVER_VERSION needs Node 24 on PATH (found ${node_version:-none}): run this through scripts/run" ;; esac
+# node-gyp must build against this Node's headers: a user npmrc may point nodedir elsewhere, and
+# without headers on disk node-gyp would try to download them (this machine is offline).
+NODE_HOME=$(cd "$(dirname "$(command -v node)")/.." && pwd)
+[ -f "$NODE_HOME/include/node/node.h" ] || die "Node's headers are missing under $NODE_HOME/include/node"
+log "installing code-server $CODE_SERVER_VERSION into $CS_DIR (one time, about 2-3 minutes: native modules build)"
+rm -rf "$CS_DIR.tmp" && mkdir -p "$CS_DIR.tmp"
+echo '{"private":true}' > "$CS_DIR.tmp/package.json"
+(cd "$CS_DIR.tmp" && npm_config_nodedir="$NODE_HOME" npm install --no-save --no-package-lock --no-audit \
+    --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >&2) \
+  || die "npm install code-server@$CODE_SERVER_VERSION failed (see above)"
+touch "$CS_DIR.tmp/.complete" && rm -rf "$CS_DIR" && mv "$CS_DIR.tmp" "$CS_DIR"
+log "code-server ready: $CS_DIR"
