@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCall } from '../sandbox/api.ts';
 import { Cluster } from '../sandbox/cluster.ts';
 import { addNode } from '../sandbox/node-identity.ts';
 import { fileServingCsr, waitForIssued } from '../sandbox/serving-csr.ts';
@@ -30,7 +31,7 @@ async function until(what: string, cond: () => boolean, ms = 30_000): Promise<vo
 }
 
 describe('approve-serving --watch', () => {
-  it('decides CSRs created after it started, survives an apiserver restart, decides none twice, and stops on SIGTERM', async () => {
+  it('decides CSRs created after it started, survives an apiserver restart (410 Gone: lists again), decides none twice, and stops on SIGTERM', async () => {
     const early = await addNode(cluster, 'early');
     const before = await fileServingCsr(cluster, early);
     watcher = spawn(
@@ -52,6 +53,14 @@ describe('approve-serving --watch', () => {
     await waitForIssued(cluster, after.name);
     await until('the row of the late CSR', () => stdout.includes(after.name));
 
+    // Two writes after the last CSR event: the restarted API server's watch cache then starts past
+    // the watcher's resourceVersion, and answers its watch with 410 Gone.
+    for (const name of ['bump-1', 'bump-2'])
+      await apiCall(cluster.admin, 'POST', '/api/v1/namespaces/default/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name },
+      });
     await cluster.restartApiserver();
     const third = await addNode(cluster, 'after-restart');
     const forged = await fileServingCsr(cluster, third, { forNode: { name: 'early', ip: early.ip } });
@@ -59,6 +68,7 @@ describe('approve-serving --watch', () => {
     await waitForIssued(cluster, honest.name, 60_000);
     await until('the forged CSR refused', () => stdout.includes(forged.name));
     expect(stderr).toContain('connection to the API server lost');
+    expect(stderr).toContain('resourceVersion too old (410 Gone): listing again');
 
     for (const name of [before.name, after.name, honest.name, forged.name]) {
       expect(stdout.split(name).length - 1, `${name} decided once`).toBe(1);

@@ -30,6 +30,8 @@ export interface CodeServerOptions {
 /** Settings that keep the workbench quiet and predictable (no tips, chat, updates, sticky lines). */
 const QUIET = {
   'workbench.startupEditor': 'none',
+  // Tests edit files and put them back; nothing may write an edited file to disk meanwhile.
+  'files.autoSave': 'off',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,
   'telemetry.telemetryLevel': 'off',

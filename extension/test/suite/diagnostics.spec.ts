@@ -25,6 +25,17 @@ describe('diagnostics', () => {
     assert.equal(editor.document.lineAt(skip.range.start.line).text, '  insecureSkipTLSVerify: true');
   });
 
+  it('lints Helm values and Kubespray variables with their own rules', async () => {
+    for (const [name, rules] of [
+      ['metrics-server-values.yaml', ['helm-insecure-kubelet-tls', 'helm-apiservice-insecure']],
+      ['kubespray-k8s-cluster.yml', ['kubespray-serving-certificates', 'kubespray-metrics-server-insecure']],
+    ] as const) {
+      const uri = fileIn('manifests', 'examples', name);
+      await openLinted(uri, rules.length);
+      assert.deepEqual(ours(uri).map(codeOf), [...rules], name);
+    }
+  });
+
   it('lints again after an edit: deleting the flag line clears its diagnostic', async () => {
     const uri = fileIn('manifests', 'examples', 'components.yaml');
     const editor = await openLinted(uri, 2);

@@ -100,6 +100,8 @@ describe('quick fixes', () => {
       const text = editor.document.getText();
       assert.equal(text, fixAll(original, {}).text, `${name}: the editor's fixes differ from the CLI's`);
       assert.deepEqual(comments(text), comments(original), `${name}: a comment changed`);
+      // Before the next file opens in this editor: replacing a dirty editor saves it in test mode.
+      await restoreFiles();
     }
   });
 
