@@ -9,5 +9,6 @@ if (major < 22 || (major === 22 && minor < 19)) {
 const { enableCompileCache } = await import('node:module');
 const { fileURLToPath } = await import('node:url');
 enableCompileCache?.();
-const { main } = await import('../dist/kubectl-certs.js');
+const { main, exitWhenFlushed } = await import('../dist/kubectl-certs.js');
 await main(process.argv.slice(2), fileURLToPath(new URL('..', import.meta.url)));
+await exitWhenFlushed();

@@ -24,6 +24,17 @@ export async function main(argv: string[], root: string): Promise<void> {
   }
 }
 
+/**
+ * Ends the process once everything written to stdout and stderr has left (pipes are asynchronous
+ * on macOS and Windows). A command is done when main() returns, even if a request it gave up on
+ * (--request-timeout) still holds a socket open: that must not keep the process alive.
+ */
+export async function exitWhenFlushed(): Promise<never> {
+  for (const stream of [process.stdout, process.stderr])
+    await new Promise<void>((resolve) => stream.write('', () => resolve()));
+  process.exit();
+}
+
 function report(e: unknown, debug: boolean): number {
   if (e instanceof Errors.ExitError) return e.oclif.exit ?? 0;
   const err = e instanceof Error ? e : new Error(String(e));

@@ -7,9 +7,11 @@ import { CertificatesV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { act } from '../../plugin/src/approve/approve-serving.ts';
 import { toCsrItem } from '../../plugin/src/kube/csr-objects.ts';
+import { startFaultProxy } from '../sandbox/fault-proxy.ts';
+import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
 import { addNode, uniqueNodeName } from '../sandbox/node-identity.ts';
 import { fileServingCsr, waitForIssued } from '../sandbox/serving-csr.ts';
-import { runCli } from './cli.ts';
+import { CLI, runCli } from './cli.ts';
 import { sharedCluster } from './shared-cluster.ts';
 
 const cluster = sharedCluster();
@@ -26,6 +28,61 @@ function conditions(csr: string): string {
 }
 
 describe('approve-serving on the real control plane', () => {
+  it('on a terminal, shows a progress line while it works and clears it before the report', async () => {
+    const node = await addNode(cluster, uniqueNodeName('tty'));
+    const csr = await fileServingCsr(cluster, node);
+    // util-linux script(1) runs the CLI on a pseudo-terminal: stdout and stderr both are a TTY.
+    const command = [process.execPath, CLI, 'approve-serving', '--node', node.name]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const out = execFileSync('script', ['-qec', command, '/dev/null'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: '/nonexistent', KUBECONFIG: cluster.adminKubeconfig },
+    });
+    expect(out).toContain('\r\x1b[Kdecided and written: 1\r\x1b[K');
+    expect(out.slice(out.lastIndexOf('\x1b[K') + 3)).toMatch(
+      new RegExp(`^NAME\\s+NODE.*\\r?\n${csr.name}\\s`),
+    );
+  });
+
+  it('a write that times out is one line for that CSR; the others are still decided and written (exit 1)', async () => {
+    const slow = await addNode(cluster, uniqueNodeName('slow'));
+    const fast = await addNode(cluster, uniqueNodeName('fast'));
+    const stuck = await fileServingCsr(cluster, slow);
+    const fine = await fileServingCsr(cluster, fast);
+    const proxy = await startFaultProxy(
+      cluster,
+      (req) =>
+        req.method === 'PUT' &&
+        req.url === `/apis/certificates.k8s.io/v1/certificatesigningrequests/${stuck.name}/approval`,
+    );
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'kc-fault-'));
+      const kubeconfig = writeKubeconfig(join(dir, 'kubeconfig'), proxy.creds, 'admin');
+      const r = await runCli(
+        ['approve-serving', '--node', slow.name, '--node', fast.name, '--request-timeout', '2s'],
+        { KUBECONFIG: kubeconfig },
+      );
+      expect(proxy.stalled).toEqual([
+        `PUT /apis/certificates.k8s.io/v1/certificatesigningrequests/${stuck.name}/approval`,
+      ]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^${stuck.name}\\s.*Error\\s+writing the decision on ${stuck.name}: no answer within 2s \\(--request-timeout\\)$`,
+          'm',
+        ),
+      );
+      expect(r.stdout).toMatch(new RegExp(`^${fine.name}\\s.*Approved\\s+every check passed$`, 'm'));
+      expect(r.stderr).toBe('1 approved, 0 refused, 0 ignored, 1 errors\n');
+      await waitForIssued(cluster, fine.name);
+      expect(conditions(stuck.name)).toBe('');
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('approves an honest CSR, which the real signer then issues', async () => {
     const node = await addNode(cluster, uniqueNodeName('honest'));
     const csr = await fileServingCsr(cluster, node);

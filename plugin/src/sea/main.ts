@@ -28,11 +28,14 @@ async function start(): Promise<void> {
     process.stderr.write(
       `code cache: ${!readAsset(CODE_CACHE_ASSET) ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted'}\n`,
     );
-  const { main } = exports as { main: Main };
+  const { main, exitWhenFlushed } = exports as { main: Main; exitWhenFlushed: () => Promise<never> };
   // `root` is only a folder name for oclif; nothing is read from it.
   const root = dirname(process.execPath);
   const cacheOut = process.env[WRITE_CODE_CACHE];
-  if (!cacheOut) return main(process.argv.slice(2), root);
+  if (!cacheOut) {
+    await main(process.argv.slice(2), root);
+    return exitWhenFlushed();
+  }
   for (const argv of WARM_UP) await main(argv, root);
   writeFileSync(cacheOut, script.createCachedData());
 }
