@@ -46,7 +46,16 @@ NODE_HOME=$(cd "$(dirname "$(command -v node)")/.." && pwd)
 log "installing code-server $CODE_SERVER_VERSION into $CS_DIR (one time, about 2-3 minutes: native modules build)"
 rm -rf "$CS_DIR.tmp" && mkdir -p "$CS_DIR.tmp"
 echo '{"private":true}' > "$CS_DIR.tmp/package.json"
-(cd "$CS_DIR.tmp" && npm_config_nodedir="$NODE_HOME" npm install --no-save --no-package-lock --no-audit \
+# Without the package manager's settings: run from a pnpm script, npm would inherit pnpm's
+# npm_config_* variables, and code-server's postinstall refuses a user agent that names pnpm ("Could
+# not determine which package manager is being used"). Everything else (CA bundles, proxies) stays.
+unset_pm=()
+while IFS='=' read -r name _; do
+  case "$name" in npm_config_* | npm_package_* | npm_lifecycle_* | npm_execpath | npm_node_execpath | PNPM_*)
+    unset_pm+=(-u "$name") ;;
+  esac
+done < <(env)
+(cd "$CS_DIR.tmp" && env "${unset_pm[@]}" npm_config_nodedir="$NODE_HOME" npm install --no-save --no-package-lock --no-audit \
     --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >&2) \
   || die "npm install code-server@$CODE_SERVER_VERSION failed (see above)"
 touch "$CS_DIR.tmp/.complete" && rm -rf "$CS_DIR" && mv "$CS_DIR.tmp" "$CS_DIR"
