@@ -3,7 +3,6 @@ import { moveGlobalFlagsAfterCommand } from './argv.ts';
 import { COMPLETE_COMMANDS, printCompletion } from './completion/print-completion.ts';
 import { loadConfig } from './oclif-config.ts';
 import { UserError } from './user-error.ts';
-import { keepYoungGenerationSmall } from './young-generation.ts';
 
 export { COMMANDS } from './commands.ts';
 
@@ -13,7 +12,6 @@ export { COMMANDS } from './commands.ts';
  * package's (its cache and config folders hang off the name, not the path).
  */
 export async function main(argv: string[], root: string): Promise<void> {
-  keepYoungGenerationSmall();
   const debug = argv.includes('--debug') || /\bkubectl-certs\b|\*/.test(process.env.DEBUG ?? '');
   if (COMPLETE_COMMANDS.includes(argv[0] ?? '')) return printCompletion(argv);
   try {

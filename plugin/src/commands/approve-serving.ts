@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
 import { UserError } from '../user-error.ts';
+import { keepYoungGenerationSmall } from '../young-generation.ts';
 
 export default class ApproveServing extends BaseCommand {
   static override summary =
@@ -59,6 +60,7 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
   };
 
   async run(): Promise<void> {
+    keepYoungGenerationSmall();
     const { flags, argv } = await this.parse(ApproveServing);
     const g = this.globals(flags);
     const names = argv as string[];

@@ -4,6 +4,7 @@ import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
 import { renderData } from '../output.ts';
 import { UserError } from '../user-error.ts';
+import { keepYoungGenerationSmall } from '../young-generation.ts';
 
 export const EXIT_EXPIRING = 3;
 export const EXIT_EXPIRED = 4;
@@ -62,6 +63,7 @@ Exit status: 0, or 3 when something expires within --warn-within, 4 when somethi
   };
 
   async run(): Promise<void> {
+    keepYoungGenerationSmall();
     const { flags } = await this.parse(CheckExpiration);
     const g = this.globals(flags);
     const warnMs = flags['warn-within'] ? parseDuration(flags['warn-within'], '--warn-within') : undefined;

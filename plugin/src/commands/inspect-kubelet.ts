@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
 import { UserError } from '../user-error.ts';
+import { keepYoungGenerationSmall } from '../young-generation.ts';
 
 export default class InspectKubelet extends BaseCommand {
   static override summary =
@@ -34,6 +35,7 @@ Exit status: 0 when every kubelet verifies, 3 when one does not, 1 on errors.`;
   };
 
   async run(): Promise<void> {
+    keepYoungGenerationSmall();
     const { flags, argv } = await this.parse(InspectKubelet);
     const g = this.globals(flags);
     const names = argv as string[];

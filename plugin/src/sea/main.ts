@@ -5,7 +5,6 @@
 // build machine's platform: V8 accepts a code cache only from its own version on its own platform.
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { keepYoungGenerationSmall } from '../young-generation.ts';
 import { CLI_ASSET, CODE_CACHE_ASSET, REPORT_CODE_CACHE, WRITE_CODE_CACHE } from './asset-names.ts';
 import { evaluateCommonJs, readAsset } from './assets.ts';
 
@@ -14,8 +13,6 @@ const WARM_UP = [['--help'], ['version', '--client'], ['approve-serving', '--hel
 type Main = (argv: string[], root: string) => Promise<void>;
 
 async function start(): Promise<void> {
-  // Before compiling: V8 rejects a code cache made under other flags, and main() sets this one.
-  keepYoungGenerationSmall();
   const source = readAsset(CLI_ASSET);
   if (!source) throw new Error(`${CLI_ASSET} is missing`);
   const { exports, script } = evaluateCommonJs(
