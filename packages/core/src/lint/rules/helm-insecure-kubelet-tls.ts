@@ -1,9 +1,9 @@
-import { isScalar, isSeq } from 'yaml';
+import { isMap } from 'yaml';
 import { helmValuesPath } from '../helm-values.ts';
 import { textRange } from '../source-text.ts';
 import type { Finding, Rule } from '../types.ts';
 import { removeSeqItem } from '../yaml-edits.ts';
-import { INSECURE_FLAG } from './insecure-kubelet-tls.ts';
+import { insecureFlags } from './insecure-kubelet-tls.ts';
 
 const ID = 'helm-insecure-kubelet-tls';
 
@@ -15,29 +15,24 @@ export const helmInsecureKubeletTls: Rule = {
   check(ctx) {
     if (ctx.kind !== 'metrics-server-helm-values') return [];
     const root = helmValuesPath(ctx.doc) ?? [];
-    return ['args', 'defaultArgs'].flatMap((key) => {
-      const seq = ctx.doc.getIn([...root, key], true);
-      if (!isSeq(seq)) return [];
-      return seq.items.flatMap((node, index): Finding[] => {
-        if (!isScalar(node) || typeof node.value !== 'string' || !INSECURE_FLAG.test(node.value)) return [];
-        const [start, end] = node.range ?? [0, 0];
-        return [
+    const values = root.length ? ctx.doc.getIn(root, true) : ctx.doc.contents;
+    if (!isMap(values)) return [];
+    return insecureFlags(values, ['args', 'defaultArgs']).map(({ seq, index, node }): Finding => {
+      const [start, end] = node.range ?? [0, 0];
+      return {
+        ruleId: ID,
+        severity: 'warning',
+        message:
+          'metrics-server does not verify kubelet certificates (--kubelet-insecure-tls in the chart values). Remove it once the kubelets serve CA-signed certificates (kubectl certs inspect-kubelet, kubectl certs approve-serving): metrics-server then verifies them with the in-cluster CA.',
+        range: textRange(ctx.lineCounter, start, end),
+        fixes: [
           {
-            ruleId: ID,
-            severity: 'warning',
-            message:
-              'metrics-server does not verify kubelet certificates (--kubelet-insecure-tls in the chart values). Remove it once the kubelets serve CA-signed certificates (kubectl certs inspect-kubelet, kubectl certs approve-serving): metrics-server then verifies them with the in-cluster CA.',
-            range: textRange(ctx.lineCounter, start, end),
-            fixes: [
-              {
-                title:
-                  'Remove --kubelet-insecure-tls (metrics-server then verifies kubelets with the in-cluster CA)',
-                edits: [removeSeqItem(ctx.text, seq, index)],
-              },
-            ],
+            title:
+              'Remove --kubelet-insecure-tls (metrics-server then verifies kubelets with the in-cluster CA)',
+            edits: [removeSeqItem(ctx.text, seq, index)],
           },
-        ];
-      });
+        ],
+      };
     });
   },
 };

@@ -1,5 +1,6 @@
 import { isScalar, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { mountClusterCa } from '../cluster-ca-mount.ts';
+import { flagUses } from '../container-flags.ts';
 import { containers, isMetricsServerContainer, podSpecPath } from '../document-kind.ts';
 import { textRange } from '../source-text.ts';
 import type { Finding, Fix, Rule, RuleContext, TextEdit } from '../types.ts';
@@ -7,10 +8,16 @@ import { isBlockMap, removeSeqItem, replaceScalar } from '../yaml-edits.ts';
 
 export const INSECURE_FLAG = /^--kubelet-insecure-tls(=(true|1|t|TRUE|True))?$/;
 
-/** metrics-server's args/command items that switch off kubelet certificate verification. */
-export function insecureFlags(c: YAMLMap): { seq: YAMLSeq; index: number; node: Scalar }[] {
-  return ['args', 'command'].flatMap((key) => {
-    const seq = c.get(key, true);
+/**
+ * The items of the lists at `keys` (a container's args/command, a chart's args/defaultArgs) that
+ * switch off kubelet certificate verification.
+ */
+export function insecureFlags(
+  map: YAMLMap,
+  keys: readonly string[] = ['args', 'command'],
+): { seq: YAMLSeq; index: number; node: Scalar }[] {
+  return keys.flatMap((key) => {
+    const seq = map.get(key, true);
     if (!isSeq(seq)) return [];
     return seq.items.flatMap((node, index) =>
       isScalar(node) && typeof node.value === 'string' && INSECURE_FLAG.test(node.value)
@@ -20,16 +27,9 @@ export function insecureFlags(c: YAMLMap): { seq: YAMLSeq; index: number; node: 
   });
 }
 
-/** --kubelet-certificate-authority items of metrics-server's args/command. */
-export function caFlags(c: YAMLMap): Scalar[] {
-  return ['args', 'command'].flatMap((key) => {
-    const seq = c.get(key, true);
-    if (!isSeq(seq)) return [];
-    return seq.items.filter(
-      (n): n is Scalar =>
-        isScalar(n) && typeof n.value === 'string' && n.value.startsWith('--kubelet-certificate-authority'),
-    );
-  });
+/** The container already names a CA for the kubelets (--kubelet-certificate-authority). */
+export function hasCaFlag(c: YAMLMap): boolean {
+  return flagUses(c, 'kubelet-certificate-authority').length > 0;
 }
 
 export const insecureKubeletTls: Rule = {
@@ -47,9 +47,7 @@ export const insecureKubeletTls: Rule = {
           const fixes: Fix[] = [];
           // With a CA flag already there, replacing this one would duplicate it: only removal makes sense.
           const useCa =
-            isBlockMap(podSpec) && caFlags(c.node).length === 0
-              ? useClusterCa(ctx, podSpec, c.node, node)
-              : undefined;
+            isBlockMap(podSpec) && !hasCaFlag(c.node) ? useClusterCa(ctx, podSpec, c.node, node) : undefined;
           if (useCa)
             fixes.push({
               title:

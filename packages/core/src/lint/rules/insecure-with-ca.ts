@@ -2,7 +2,7 @@ import { containers, isMetricsServerContainer } from '../document-kind.ts';
 import { textRange } from '../source-text.ts';
 import type { Finding, Rule } from '../types.ts';
 import { removeSeqItem } from '../yaml-edits.ts';
-import { caFlags, insecureFlags } from './insecure-kubelet-tls.ts';
+import { hasCaFlag, insecureFlags } from './insecure-kubelet-tls.ts';
 
 /** metrics-server refuses to start with both flags: one says verify, the other says do not. */
 export const insecureWithCa: Rule = {
@@ -13,7 +13,7 @@ export const insecureWithCa: Rule = {
   check(ctx) {
     if (ctx.kind !== 'metrics-server-workload') return [];
     return containers(ctx.doc)
-      .filter((c) => isMetricsServerContainer(c.node) && caFlags(c.node).length > 0)
+      .filter((c) => isMetricsServerContainer(c.node) && hasCaFlag(c.node))
       .flatMap((c) =>
         insecureFlags(c.node).map(({ seq, index, node }): Finding => {
           const [start, end] = node.range ?? [0, 0];
