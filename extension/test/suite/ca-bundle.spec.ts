@@ -21,6 +21,19 @@ const hoverText = (hovers: vscode.Hover[]) =>
   hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
 
 /** Our CodeLenses of a document (asked with a resolve count, so their commands are filled in). */
+/** The hovers VS Code shows over the caBundle value of `uri`, once there are any. */
+async function hoversOnCaBundle(uri: vscode.Uri): Promise<vscode.Hover[]> {
+  const { document } = await open(uri);
+  return waitFor(async () => {
+    const all = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      uri,
+      caBundleAt(document),
+    );
+    return all.length > 0 && all;
+  }, 'a hover on the caBundle');
+}
+
 async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   await open(uri);
   return waitFor(async () => {
@@ -39,15 +52,7 @@ describe('caBundle insight', () => {
 
   it('hovering a caBundle shows each certificate: subject, issuer, validity and SHA-256 fingerprint', async () => {
     const uri = fileIn('manifests', 'ca', 'apiservice-with-ca.yaml');
-    const { document } = await open(uri);
-    const hovers = await waitFor(async () => {
-      const all = await vscode.commands.executeCommand<vscode.Hover[]>(
-        'vscode.executeHoverProvider',
-        uri,
-        caBundleAt(document),
-      );
-      return all.length > 0 && all;
-    }, 'a hover on the caBundle');
+    const hovers = await hoversOnCaBundle(uri);
     const text = hoverText(hovers);
     const { ca } = fixtures();
     assert.match(text, /\*\*caBundle\*\*: 1 certificate \(the first expires in 213 days\)/);
@@ -78,15 +83,7 @@ describe('caBundle insight', () => {
     const uri = fileIn('manifests', 'ca', 'apiservice-unreadable.yaml');
     const [lens] = await lenses(uri);
     assert.equal(lens?.command?.title, '$(error) caBundle cannot be read');
-    const { document } = await open(uri);
-    const hovers = await waitFor(async () => {
-      const all = await vscode.commands.executeCommand<vscode.Hover[]>(
-        'vscode.executeHoverProvider',
-        uri,
-        caBundleAt(document),
-      );
-      return all.length > 0 && all;
-    }, 'a hover on the caBundle');
+    const hovers = await hoversOnCaBundle(uri);
     assert.equal(
       hoverText(hovers),
       '**caBundle**: caBundle does not hold PEM certificates: no PEM block found (expected -----BEGIN ...-----).',
