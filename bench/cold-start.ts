@@ -10,8 +10,9 @@ const CPU_RUNS = 30;
 
 /**
  * CLI cold start: the single executable (as krew installs it) through kubectl, against kubectl's own
- * `version --client`; beside it the same executable without V8's code cache, and the npm package's
- * launcher (Node + the split ES module bundle). CPU times too: they hold when the machine is shared.
+ * `version --client`; beside it a command line that is not a quick answer (it loads oclif and the
+ * commands), the same executable without V8's code caches, and the npm package's launcher (Node +
+ * the split ES module bundle). CPU times too: they hold when the machine is shared.
  */
 export const coldStart: Benchmark = {
   name: 'cold-start',
@@ -44,14 +45,15 @@ export const coldStart: Benchmark = {
         () => timeCommand('kubectl', ['certs', '--help'], seaEnv),
         () => timeCommand('kubectl', ['certs', 'version', '--client'], seaEnv),
         () => timeCommand('kubectl-certs', ['--help'], seaEnv),
+        () => timeCommand('kubectl', ['certs', 'lint', '--help'], seaEnv),
         () => timeCommand('kubectl', ['certs', '--help'], plainEnv),
         () => timeCommand('kubectl', ['certs', '--help'], npmEnv),
       ];
       log(`timing ${cmds.length} commands x ${RUNS} runs, interleaved`);
-      const [peer, help, version, direct, helpPlain, helpNpm] = (await interleavedMedians(
+      const [peer, help, version, direct, lintHelp, helpPlain, helpNpm] = (await interleavedMedians(
         cmds,
         RUNS,
-      )) as number[] as [number, number, number, number, number, number];
+      )) as number[] as [number, number, number, number, number, number, number];
       log(`CPU time of ${CPU_RUNS} runs each`);
       const cpu = (cmd: string, args: string[], env: NodeJS.ProcessEnv) =>
         meanCpuMs(() => timeCommand(cmd, args, env), CPU_RUNS);
@@ -71,6 +73,7 @@ export const coldStart: Benchmark = {
         row('`kubectl certs --help` (single executable)', help, '<= 2x'),
         row('`kubectl certs version --client` (single executable)', version, '<= 2x'),
         row('`kubectl-certs --help` (single executable, no kubectl)', direct),
+        row('`kubectl certs lint --help` (single executable; loads oclif and the commands)', lintHelp),
         row('`kubectl certs --help` (single executable without code cache)', helpPlain),
         row('`kubectl certs --help` (npm package on Node)', helpNpm),
         {

@@ -1,12 +1,19 @@
 // Bundles the CLI twice:
-//  - dist/ (the npm package): one ES module entry plus lazily loaded chunks, so `--help` never
-//    loads @kubernetes/client-node (commands import it inside run());
+//  - dist/ (the npm package): one ES module entry plus lazily loaded chunks: the entry answers the
+//    root help, version and completion from the CLI manifest; oclif and the commands are a chunk
+//    loaded for anything else, and @kubernetes/client-node one that commands load inside run();
 //  - sea/ (the single executable applications): main.cjs, the SEA's main script (one CommonJS file,
-//    as Node requires), which evaluates kubectl-certs.cjs, the CLI as one CommonJS file (esbuild
-//    turns each dynamic import() into a call of a wrapped module), and client-node.cjs.
-import { readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+//    as Node requires), which evaluates the CommonJS bundles kubectl-certs.cjs (the entry),
+//    oclif-cli.cjs (oclif and the commands) and client-node.cjs, each when first needed.
+// The CLI manifest (src/cli-manifest.ts) is computed here from the command classes and bundled in
+// place of src/cli-manifest-source.ts.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, type BuildResult, build, type Plugin } from 'esbuild';
+import type { CliManifest } from './src/cli-manifest.ts';
+import { CLIENT_NODE_ASSET, OCLIF_CLI_ASSET } from './src/sea/asset-names.ts';
 
 // oclif can run TypeScript sources in development through typescript/ts-node/tsx, each required
 // inside a try/catch. A bundled CLI never does: stub them so they are neither bundled (typescript
@@ -25,9 +32,28 @@ const noDevTranspilers: Plugin = {
   },
 };
 
+/** A plugin that resolves imports matching `filter` to the module `contents` (made with its resolveDir). */
+function replaceModule(name: string, filter: RegExp, contents: string): Plugin {
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter }, (a) => ({ path: a.path, namespace: name }));
+      b.onLoad({ filter: /.*/, namespace: name }, () => ({
+        contents,
+        loader: 'js',
+        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+      }));
+    },
+  };
+}
+
 const pkg = JSON.parse(readFileSync(new URL('package.json', import.meta.url), 'utf8')) as { version: string };
 for (const out of ['dist', 'sea']) rmSync(new URL(out, import.meta.url), { recursive: true, force: true });
 
+// Some dependencies are CommonJS and require() Node built-ins at run time: ES module bundles need a require.
+const esmRequire = {
+  js: "import { createRequire as __kcCreateRequire } from 'node:module'; const require = __kcCreateRequire(import.meta.url);",
+};
 const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -39,18 +65,23 @@ const shared: BuildOptions = {
 const megabytes = (r: BuildResult) =>
   (Object.values(r.metafile?.outputs ?? {}).reduce((n, o) => n + o.bytes, 0) / 1e6).toFixed(1);
 
+const manifest = await computeManifest();
+const manifestInPlace = replaceModule(
+  'cli-manifest',
+  /\/cli-manifest-source\.ts$/,
+  `export async function loadCliManifest() { return ${JSON.stringify(manifest)}; }`,
+);
+
 const result = await build({
   ...shared,
+  plugins: [noDevTranspilers, manifestInPlace],
   entryPoints: { 'kubectl-certs': 'src/main.ts' },
   outdir: 'dist',
   splitting: true,
   format: 'esm',
   target: 'node22',
   sourcemap: 'linked',
-  // Some dependencies are CommonJS and require() Node built-ins at run time.
-  banner: {
-    js: "import { createRequire as __kcCreateRequire } from 'node:module'; const require = __kcCreateRequire(import.meta.url);",
-  },
+  banner: esmRequire,
 });
 console.log(
   `plugin: dist/ ${megabytes(result)} MB in ${Object.keys(result.metafile?.outputs ?? {}).filter((f) => f.endsWith('.js')).length} files`,
@@ -69,27 +100,32 @@ const CLIENT_NODE_EXPORTS = [
   'VersionApi',
   'Watch',
 ];
-const loader = JSON.stringify(fileURLToPath(new URL('src/sea/client-node-asset.ts', import.meta.url)));
-const clientNodeAsAsset: Plugin = {
-  name: 'client-node-as-asset',
-  setup(b) {
-    b.onResolve({ filter: /^@kubernetes\/client-node$/ }, (a) => ({
-      path: a.path,
-      namespace: 'client-node',
-    }));
-    b.onLoad({ filter: /.*/, namespace: 'client-node' }, () => ({
-      contents: `import { loadClientNode } from ${loader};\nexport const { ${CLIENT_NODE_EXPORTS.join(', ')} } = loadClientNode();`,
-      loader: 'js',
-      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
-    }));
-  },
-};
+const assets = JSON.stringify(fileURLToPath(new URL('src/sea/assets.ts', import.meta.url)));
+const clientNodeAsAsset = replaceModule(
+  'client-node',
+  /^@kubernetes\/client-node$/,
+  `import { loadAsset } from ${assets};\nexport const { ${CLIENT_NODE_EXPORTS.join(', ')} } = loadAsset(${JSON.stringify(CLIENT_NODE_ASSET)});`,
+);
+// The entry's import() of oclif-main.ts becomes a stand-in that evaluates oclif-cli.cjs.
+const oclifAsAsset = replaceModule(
+  'oclif-cli',
+  /\/oclif-main\.ts$/,
+  `import { loadAsset } from ${assets};\nexport const runOclif = (...args) => loadAsset(${JSON.stringify(OCLIF_CLI_ASSET)}).runOclif(...args);`,
+);
 
 const sea = await build({
   ...shared,
-  plugins: [noDevTranspilers, clientNodeAsAsset],
+  plugins: [noDevTranspilers, manifestInPlace, oclifAsAsset],
   entryPoints: ['src/main.ts'],
   outfile: 'sea/kubectl-certs.cjs',
+  format: 'cjs',
+  target: 'node24',
+});
+const seaOclif = await build({
+  ...shared,
+  plugins: [noDevTranspilers, clientNodeAsAsset],
+  entryPoints: ['src/oclif-main.ts'],
+  outfile: `sea/${OCLIF_CLI_ASSET}`,
   format: 'cjs',
   target: 'node24',
 });
@@ -111,5 +147,28 @@ const asset = await build({
   target: 'node24',
 });
 console.log(
-  `plugin: sea/main.cjs ${megabytes(seaMain)} MB, sea/kubectl-certs.cjs ${megabytes(sea)} MB, sea/client-node.cjs ${megabytes(asset)} MB`,
+  `plugin: sea/main.cjs ${megabytes(seaMain)} MB, sea/kubectl-certs.cjs ${megabytes(sea)} MB, sea/${OCLIF_CLI_ASSET} ${megabytes(seaOclif)} MB, sea/${CLIENT_NODE_ASSET} ${megabytes(asset)} MB`,
 );
+
+/** The CLI manifest of the command classes: their sources bundled to a temporary module and run. */
+async function computeManifest(): Promise<CliManifest> {
+  const dir = mkdtempSync(join(tmpdir(), 'kc-manifest-'));
+  try {
+    const outfile = join(dir, 'manifest.mjs');
+    await build({
+      ...shared,
+      metafile: false,
+      entryPoints: ['src/cli-manifest-source.ts'],
+      outfile,
+      format: 'esm',
+      target: 'node22',
+      banner: esmRequire,
+    });
+    const { loadCliManifest } = (await import(pathToFileURL(outfile).href)) as {
+      loadCliManifest: () => Promise<CliManifest>;
+    };
+    return await loadCliManifest();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

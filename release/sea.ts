@@ -14,9 +14,11 @@ import {
 import { join } from 'node:path';
 import { inject } from 'postject';
 import {
+  CACHED_BUNDLES,
   CLI_ASSET,
   CLIENT_NODE_ASSET,
-  CODE_CACHE_ASSET,
+  codeCacheAsset,
+  OCLIF_CLI_ASSET,
   WRITE_CODE_CACHE,
 } from '../plugin/src/sea/asset-names.ts';
 import { cacheDir } from './cache.ts';
@@ -31,12 +33,12 @@ const POSTJECT_VERSION = '1.0.0-alpha.6';
 /** What plugin/build.ts writes for the executables: the SEA main script and the bundles it evaluates. */
 const SEA_DIR = new URL('../plugin/sea/', import.meta.url).pathname;
 const SEA_MAIN = join(SEA_DIR, 'main.cjs');
-const BUNDLES = [CLI_ASSET, CLIENT_NODE_ASSET];
+const BUNDLES = [CLI_ASSET, OCLIF_CLI_ASSET, CLIENT_NODE_ASSET];
 
 /**
  * A single executable application of the CLI for `target`: the target's Node with the SEA blob
  * injected. Cached by a hash of every input, so an unchanged CLI is not rebuilt. `codeCache` adds
- * V8's code cache of the CLI bundle, which only the build machine's own platform can use.
+ * V8's code caches of the CLI bundles, which only the build machine's own platform can use.
  */
 export async function buildSea(
   target: Target,
@@ -60,7 +62,7 @@ export async function buildSea(
   mkdirSync(tmp, { recursive: true });
   const generator = await blobWriter(target);
   const assets = Object.fromEntries(BUNDLES.map((b) => [b, join(SEA_DIR, b)]));
-  if (codeCache) assets[CODE_CACHE_ASSET] = writeCodeCache(generator, join(tmp, CODE_CACHE_ASSET));
+  if (codeCache) Object.assign(assets, writeCodeCaches(generator, join(tmp, 'code-cache')));
   const blob = writeBlob(generator, assets, tmp);
   const out = join(tmp, target.exe);
   copyFileSync(await nodeBase(target.nodePackage, target.nodeVersion), out);
@@ -75,7 +77,7 @@ export async function buildSea(
   // here because executables of other platforms cannot be started on this machine.
   if (!readFileSync(out).includes(`${SENTINEL_FUSE}:1`))
     throw new ReleaseError(`postject did not flip the SEA fuse in the ${target.id} executable`);
-  for (const f of readdirSync(tmp)) if (f !== target.exe) rmSync(join(tmp, f));
+  for (const f of readdirSync(tmp)) if (f !== target.exe) rmSync(join(tmp, f), { recursive: true });
   removeStale(variant);
   renameSync(tmp, dir);
   return exe;
@@ -94,16 +96,20 @@ async function blobWriter(target: Target): Promise<string> {
   return nodeBase(host.nodePackage, target.nodeVersion);
 }
 
-/** Runs the SEA main script under `node` to the end of its warm-up commands and keeps V8's code cache. */
-function writeCodeCache(node: string, out: string): string {
+/**
+ * Runs the SEA main script under `node` to the end of its warm-up commands and keeps V8's code cache
+ * of each bundle it evaluated: asset name to file.
+ */
+function writeCodeCaches(node: string, dir: string): Record<string, string> {
   const r = spawnSync(node, [SEA_MAIN], {
-    env: { ...process.env, [WRITE_CODE_CACHE]: out },
+    env: { ...process.env, [WRITE_CODE_CACHE]: dir },
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });
-  if (r.status !== 0 || !existsSync(out))
+  const caches = CACHED_BUNDLES.map(codeCacheAsset);
+  if (r.status !== 0 || !caches.every((c) => existsSync(join(dir, c))))
     throw new ReleaseError(`the code cache run of the CLI failed: ${r.stderr.trim().split('\n')[0]}`);
-  return out;
+  return Object.fromEntries(caches.map((c) => [c, join(dir, c)]));
 }
 
 function writeBlob(node: string, assets: Record<string, string>, dir: string): string {

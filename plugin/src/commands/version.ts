@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.ts';
+import { clientVersion as thisClient } from '../client-version.ts';
 import { renderData } from '../output.ts';
-
-declare const KUBECTL_CERTS_VERSION: string;
 
 export default class Version extends BaseCommand {
   static override summary = 'Print the client version and, unless --client, the API server version.';
@@ -18,11 +17,7 @@ export default class Version extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Version);
     const g = this.globals(flags);
-    const clientVersion = {
-      version: `v${KUBECTL_CERTS_VERSION}`,
-      nodeVersion: process.version,
-      platform: `${process.platform}/${process.arch}`,
-    };
+    const clientVersion = thisClient();
     let serverVersion: { gitVersion: string } | undefined;
     if (!flags.client) {
       const { serverVersion: fetch } = await import('../kube/server-version.ts');
