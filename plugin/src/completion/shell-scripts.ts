@@ -44,7 +44,13 @@ ${fn}() {
     _files
   fi
 }
-compdef ${fn} ${program}
+# Autoloaded from $fpath, this file is the body of _${program}, run at the first TAB: complete now.
+# Sourced, it registers the function for the TABs to come.
+if [ "$funcstack[1]" = "_${program}" ]; then
+  ${fn} "$@"
+else
+  compdef ${fn} ${program}
+fi
 `;
 
 const fish = (
