@@ -5,12 +5,15 @@ import { existsSync } from 'node:fs';
 export const QEMU_AARCH64 = '/usr/bin/qemu-aarch64';
 /** Where Debian's *-arm64-cross packages put arm64's ld.so, libc, libstdc++ and libgcc_s. */
 export const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
+/** Debian's zsh, whose zpty module drives an interactive zsh on a pseudo-terminal. */
+export const ZSH = '/usr/bin/zsh';
 
 /** Kept in step with scripts/xplat-setup.sh, which installs them. */
 const TOOLS = [
   QEMU_AARCH64,
   `${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`,
   `${ARM64_SYSROOT}/lib/libstdc++.so.6`,
+  ZSH,
 ];
 
 export class XplatToolsError extends Error {
@@ -27,7 +30,7 @@ export function requireXplatTools(): void {
 }
 
 /**
- * Installs the emulator and its runtime with scripts/xplat-setup.sh when any is missing (progress
+ * Installs the emulator, its runtime and zsh with scripts/xplat-setup.sh when any is missing (progress
  * on stderr). The test command calls it, so a fresh clone needs no extra step.
  */
 export function ensureXplatTools(): void {
