@@ -82,11 +82,9 @@ describe('zsh completes kubectl certs through kubectl\'s own "kubectl completion
 });
 
 describe('zsh completes kubectl-certs with the script saved as _kubectl-certs in $fpath', () => {
-  // Known defect of plugin/src/completion/shell-scripts.ts: autoloaded from $fpath, the file's body
-  // runs on the first TAB, defines the function and registers it with compdef, but completes nothing
-  // (Cobra's scripts end with `if [ "$funcstack[1]" = "_prog" ]; then _prog "$@"; else compdef ...`).
-  // The second TAB works. When the script is fixed, this turns red: make it an it().
-  it.fails('completes on the first TAB', () => {
+  // Autoloaded from $fpath, the file is the body of _kubectl-certs, run at the first TAB: it must
+  // complete then, not only register itself for the next TAB (as Cobra's scripts do, with $funcstack).
+  it('completes on the first TAB', () => {
     expect(tab([`fpath=(${fpathDir} $fpath)`, compinit], 'kubectl-certs ap')).toBe(
       'kubectl-certs approve-serving ',
     );
