@@ -142,7 +142,7 @@ const asset = await build({
     contents: `export { ${CLIENT_NODE_EXPORTS.join(', ')} } from '@kubernetes/client-node';`,
     resolveDir: fileURLToPath(new URL('.', import.meta.url)),
   },
-  outfile: 'sea/client-node.cjs',
+  outfile: `sea/${CLIENT_NODE_ASSET}`,
   format: 'cjs',
   target: 'node24',
 });
