@@ -9,7 +9,7 @@ const command = (props: Partial<Record<'summary' | 'description' | 'hidden' | 'a
   ({ aliases: [], flags: {}, args: {}, ...props }) as unknown as Command.Class;
 
 describe('the CLI manifest', () => {
-  it('lists visible commands sorted by id, each with the first line of its summary or description', () => {
+  it('lists visible commands sorted by id, each with the first line of its summary or description, and completes only those', () => {
     const m = cliManifest(
       {
         zeta: command({ summary: 'Last.' }),
@@ -23,6 +23,7 @@ describe('the CLI manifest', () => {
       { id: 'alpha', summary: 'First line.' },
       { id: 'zeta', summary: 'Last.' },
     ]);
+    expect(m.completion.commands.map((c) => c.id)).toEqual(['alpha', 'zeta']);
   });
 
   it.each([

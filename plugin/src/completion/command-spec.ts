@@ -30,9 +30,13 @@ type FlagLike = {
   hidden?: boolean;
 };
 
-/** Completion's view of every command: derived from the classes oclif runs, never kept by hand. */
+/**
+ * Completion's view of every visible command (as Cobra, it offers no hidden one): derived from the
+ * classes oclif runs, never kept by hand.
+ */
 export function commandSpecs(commands: Record<string, Command.Class>): CommandSpec[] {
   return Object.entries(commands)
+    .filter(([, cmd]) => !cmd.hidden)
     .map(([id, cmd]) => ({
       id,
       summary: firstLine(cmd.summary ?? cmd.description ?? ''),
