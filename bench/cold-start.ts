@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { buildSea } from '../release/sea.ts';
@@ -25,6 +25,11 @@ export const coldStart: Benchmark = {
     const plain = await buildSea(host, { codeCache: false });
     const npm = new URL('../plugin/bin/kubectl-certs.js', import.meta.url).pathname;
     const dir = mkdtempSync(join(tmpdir(), 'kc-bench-path-'));
+    const closedPort = join(dir, 'kubeconfig');
+    writeFileSync(
+      closedPort,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\nusers: [{name: u, user: {}}]\ncurrent-context: c\n',
+    );
     try {
       // One folder per variant, each holding it as kubectl-certs, as a user's PATH would.
       const pathWith = (name: string, exe: string) => {
@@ -46,14 +51,16 @@ export const coldStart: Benchmark = {
         () => timeCommand('kubectl', ['certs', 'version', '--client'], seaEnv),
         () => timeCommand('kubectl-certs', ['--help'], seaEnv),
         () => timeCommand('kubectl', ['certs', 'lint', '--help'], seaEnv),
+        // Exits 1 (the server cannot be reached), at once.
+        () => timeCommand('kubectl', ['certs', 'version', '--kubeconfig', closedPort], seaEnv, [1]),
         () => timeCommand('kubectl', ['certs', '--help'], plainEnv),
         () => timeCommand('kubectl', ['certs', '--help'], npmEnv),
       ];
       log(`timing ${cmds.length} commands x ${RUNS} runs, interleaved`);
-      const [peer, help, version, direct, lintHelp, helpPlain, helpNpm] = (await interleavedMedians(
+      const [peer, help, version, direct, lintHelp, server, helpPlain, helpNpm] = (await interleavedMedians(
         cmds,
         RUNS,
-      )) as number[] as [number, number, number, number, number, number, number];
+      )) as number[] as [number, number, number, number, number, number, number, number];
       log(`CPU time of ${CPU_RUNS} runs each`);
       const cpu = (cmd: string, args: string[], env: NodeJS.ProcessEnv) =>
         meanCpuMs(() => timeCommand(cmd, args, env), CPU_RUNS);
@@ -74,6 +81,10 @@ export const coldStart: Benchmark = {
         row('`kubectl certs version --client` (single executable)', version, '<= 2x'),
         row('`kubectl-certs --help` (single executable, no kubectl)', direct),
         row('`kubectl certs lint --help` (single executable; loads oclif and the commands)', lintHelp),
+        row(
+          '`kubectl certs version` with the server on a closed local port (loads client-node too; fails at once)',
+          server,
+        ),
         row('`kubectl certs --help` (single executable without code cache)', helpPlain),
         row('`kubectl certs --help` (npm package on Node)', helpNpm),
         {

@@ -52,12 +52,20 @@ export function timeCommandAsync(
   });
 }
 
-/** Wall time of one process run, in milliseconds; a failing command is an error, not a figure. */
-export function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * Wall time of one process run, in milliseconds; a command that fails (an exit code not in
+ * `okCodes`) is an error, not a figure.
+ */
+export function timeCommand(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  okCodes: number[] = [0],
+): number {
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = performance.now() - t0;
-  if (r.status !== 0)
+  if (!okCodes.includes(r.status ?? -1))
     throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}): ${r.stderr.toString().trim()}`);
   return ms;
 }

@@ -101,10 +101,13 @@ const CLIENT_NODE_EXPORTS = [
   'Watch',
 ];
 const assets = JSON.stringify(fileURLToPath(new URL('src/sea/assets.ts', import.meta.url)));
+const youngGeneration = JSON.stringify(fileURLToPath(new URL('src/young-generation.ts', import.meta.url)));
+// client-node is compiled after the young generation is kept small, always: that setting changes
+// V8's flag hash, which a code cache must match (the one of client-node is made the same way).
 const clientNodeAsAsset = replaceModule(
   'client-node',
   /^@kubernetes\/client-node$/,
-  `import { loadAsset } from ${assets};\nexport const { ${CLIENT_NODE_EXPORTS.join(', ')} } = loadAsset(${JSON.stringify(CLIENT_NODE_ASSET)});`,
+  `import { loadAsset } from ${assets};\nimport { keepYoungGenerationSmall } from ${youngGeneration};\nkeepYoungGenerationSmall();\nexport const { ${CLIENT_NODE_EXPORTS.join(', ')} } = loadAsset(${JSON.stringify(CLIENT_NODE_ASSET)});`,
 );
 // The entry's import() of oclif-main.ts becomes a stand-in that evaluates oclif-cli.cjs.
 const oclifAsAsset = replaceModule(

@@ -13,14 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'postject';
-import {
-  CACHED_BUNDLES,
-  CLI_ASSET,
-  CLIENT_NODE_ASSET,
-  codeCacheAsset,
-  OCLIF_CLI_ASSET,
-  WRITE_CODE_CACHE,
-} from '../plugin/src/sea/asset-names.ts';
+import { BUNDLES, codeCacheAsset, WRITE_CODE_CACHE } from '../plugin/src/sea/asset-names.ts';
 import { cacheDir } from './cache.ts';
 import { nodeBase } from './node-base.ts';
 import { ReleaseError } from './release-error.ts';
@@ -33,7 +26,6 @@ const POSTJECT_VERSION = '1.0.0-alpha.6';
 /** What plugin/build.ts writes for the executables: the SEA main script and the bundles it evaluates. */
 const SEA_DIR = new URL('../plugin/sea/', import.meta.url).pathname;
 const SEA_MAIN = join(SEA_DIR, 'main.cjs');
-const BUNDLES = [CLI_ASSET, OCLIF_CLI_ASSET, CLIENT_NODE_ASSET];
 
 /**
  * A single executable application of the CLI for `target`: the target's Node with the SEA blob
@@ -106,7 +98,7 @@ function writeCodeCaches(node: string, dir: string): Record<string, string> {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });
-  const caches = CACHED_BUNDLES.map(codeCacheAsset);
+  const caches = BUNDLES.map(codeCacheAsset);
   if (r.status !== 0 || !caches.every((c) => existsSync(join(dir, c))))
     throw new ReleaseError(`the code cache run of the CLI failed: ${r.stderr.trim().split('\n')[0]}`);
   return Object.fromEntries(caches.map((c) => [c, join(dir, c)]));

@@ -10,7 +10,9 @@ import { setFlagsFromString } from 'node:v8';
  */
 // Called first by the commands that read many API objects (approve-serving, check-expiration,
 // inspect-kubelet), not at start-up: it costs about 15 ms there, and a flag changed before the CLI
-// is compiled would not match the code cache the single executable was built with.
+// is compiled would not match the code cache the single executable was built with. In the single
+// executable, client-node's loader calls it too, before compiling client-node, so that every load
+// of client-node sees the same flags as the build that made its code cache (plugin/build.ts).
 export function keepYoungGenerationSmall(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
 }

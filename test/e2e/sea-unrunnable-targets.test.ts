@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CACHED_BUNDLES, CLIENT_NODE_ASSET, codeCacheAsset } from '../../plugin/src/sea/asset-names.ts';
+import { BUNDLES, codeCacheAsset } from '../../plugin/src/sea/asset-names.ts';
 import { buildSea } from '../../release/sea.ts';
 import { targetById } from '../../release/targets.ts';
 
@@ -10,7 +10,6 @@ import { targetById } from '../../release/targets.ts';
 // Node start the blob flipped, and every bundle the CLI loads inside (but no code cache: V8 would
 // refuse one made on this platform).
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-const BUNDLES = [...CACHED_BUNDLES, CLIENT_NODE_ASSET];
 
 /** The names of a 64-bit little-endian Mach-O file's segments (LC_SEGMENT_64 load commands). */
 function machoSegments(exe: Buffer): string[] {
@@ -47,6 +46,6 @@ describe.each([
     hasBlobWhereNodeLooks(exe);
     expect(exe.includes(`${FUSE}:1`)).toBe(true);
     for (const bundle of BUNDLES) expect(exe.includes(bundle)).toBe(true);
-    for (const bundle of CACHED_BUNDLES) expect(exe.includes(codeCacheAsset(bundle))).toBe(false);
+    for (const bundle of BUNDLES) expect(exe.includes(codeCacheAsset(bundle))).toBe(false);
   });
 });

@@ -1,10 +1,10 @@
 // The single executable application's (SEA's) main script. Node compiles a SEA's main script at every
 // start, and its build-time code cache covers only the functions V8 compiles eagerly; so the CLI
 // bundles are assets, each compiled with a code cache taken after the CLI ran (--help, version,
-// completion, a command's help) when the executable was built. Those caches exist only in the
-// executable for the build machine's platform: V8 accepts a code cache only from its own version on
-// its own platform.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// completion, a command's help, a command that loads client-node) when the executable was built.
+// Those caches exist only in the executable for the build machine's platform: V8 accepts a code
+// cache only from its own version on its own platform, with the same flags.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CLI_ASSET, codeCacheAsset, REPORT_CODE_CACHE, WRITE_CODE_CACHE } from './asset-names.ts';
 import { loadAsset, loadedBundles } from './assets.ts';
@@ -32,10 +32,27 @@ async function start(): Promise<void> {
     reportCodeCache();
     return exitWhenFlushed();
   }
-  for (const argv of WARM_UP) await main(argv, root);
   mkdirSync(cacheOut, { recursive: true });
-  for (const [name, { script }] of loadedBundles)
-    writeFileSync(join(cacheOut, codeCacheAsset(name)), script.createCachedData());
+  for (const argv of WARM_UP) await main(argv, root);
+  writeCodeCaches(cacheOut);
+  // Last, as the loader of client-node changes a V8 flag first (see build.ts): a command that
+  // loads it, against a server on a closed local port, which fails at once.
+  const kubeconfig = join(cacheOut, 'warm-up-kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\nusers: [{name: u, user: {token: t}}]\ncurrent-context: c\n',
+  );
+  await main(['version', '--kubeconfig', kubeconfig, '--request-timeout', '5s'], root);
+  process.exitCode = 0;
+  writeCodeCaches(cacheOut);
+}
+
+/** Writes the code cache of each bundle evaluated so far that has none written yet. */
+function writeCodeCaches(dir: string): void {
+  for (const [name, { script }] of loadedBundles) {
+    const file = join(dir, codeCacheAsset(name));
+    if (!existsSync(file)) writeFileSync(file, script.createCachedData());
+  }
 }
 
 /** A rejected cache costs tens of milliseconds of every start and fails nothing else: tests ask for it. */
