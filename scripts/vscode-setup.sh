@@ -18,21 +18,9 @@ log() { printf '[vscode-setup %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- Debian packages
-need=()
-for p in chromium libkrb5-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
-done
-if ((${#need[@]})); then
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || die "apt-get install ${need[*]} needs root (run as root, or install them first)"
-    SUDO=sudo
-  fi
-  log "apt-get install ${need[*]} (one time, about 30 s)"
-  $SUDO apt-get update -qq >&2 || die "apt-get update failed (is the Debian mirror reachable?)"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 \
-    || die "apt-get install ${need[*]} failed"
-fi
+# shellcheck source=lib/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_install_missing chromium libkrb5-dev
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing after installing the chromium package"
 
 # ---------------------------------------------------------------- code-server
