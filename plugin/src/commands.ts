@@ -2,6 +2,7 @@ import type { Command } from '@oclif/core';
 import ApproveServing from './commands/approve-serving.ts';
 import CheckExpiration from './commands/check-expiration.ts';
 import Completion from './commands/completion.ts';
+import HelpCommand from './commands/help.ts';
 import InspectKubelet from './commands/inspect-kubelet.ts';
 import Lint from './commands/lint.ts';
 import Rbac from './commands/rbac.ts';
@@ -12,6 +13,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'approve-serving': ApproveServing,
   'check-expiration': CheckExpiration,
   completion: Completion,
+  help: HelpCommand,
   'inspect-kubelet': InspectKubelet,
   lint: Lint,
   rbac: Rbac,

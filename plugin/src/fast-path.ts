@@ -7,14 +7,14 @@ import { rootHelp, userAgent } from './root-help.ts';
 export type QuickAnswer = (m: CliManifest) => string;
 
 /**
- * The command lines that are answered without oclif and without loading any command: the root help,
- * `--version`, `version --client` (table or JSON) and shell completion, which a shell runs at every
+ * The command lines that are answered without oclif and without loading any command: the root help
+ * (also as `help`), `--version`, `version --client` (table or JSON) and shell completion, which a shell runs at every
  * TAB. They are the lines run most often and need nothing but the manifest. Any other spelling,
  * however close, goes to oclif, whose answer is the reference (tests hold the two equal).
  */
 export function quickAnswer(argv: readonly string[]): QuickAnswer | undefined {
   const [first, ...rest] = argv;
-  if (first === undefined || (rest.length === 0 && (first === '--help' || first === '-h'))) return rootHelp;
+  if (first === undefined || (rest.length === 0 && ['--help', '-h', 'help'].includes(first))) return rootHelp;
   if (first === '--version' && rest.length === 0) return (m) => `${userAgent(m)}\n`;
   if (COMPLETE_COMMANDS.includes(first)) return (m) => completionAnswer(argv, m.completion);
   if (first === 'version') {

@@ -60,6 +60,7 @@ describe('the quick root help', () => {
     ['no arguments', []],
     ['--help', ['--help']],
     ['-h', ['-h']],
+    ['help', ['help']],
   ])('answers %s as oclif does (80 columns off a terminal)', async (_, argv) => {
     expect(quickAnswer(argv)?.(manifest)).toBe(await oclifPrints(argv));
   });
@@ -86,6 +87,7 @@ describe('command lines that go to oclif', () => {
     ['global flags before the command', ['--context', 'x', 'version', '--client']],
     ['a command’s help', ['approve-serving', '--help']],
     ['help after another word', ['lint', '-h']],
+    ['help of a command', ['help', 'lint']],
     ['root help with more words', ['--help', 'lint']],
     ['-v (kubectl’s verbosity, not a version flag)', ['-v']],
     ['any command', ['rbac']],
