@@ -1,5 +1,5 @@
 import type { CliManifest } from './cli-manifest.ts';
-import { clientVersion } from './client-version.ts';
+import { clientVersion, versionLines } from './client-version.ts';
 import { COMPLETE_COMMANDS, completionAnswer } from './completion/completion-answer.ts';
 import { rootHelp, userAgent } from './root-help.ts';
 
@@ -19,7 +19,7 @@ export function quickAnswer(argv: readonly string[]): QuickAnswer | undefined {
   if (COMPLETE_COMMANDS.includes(first)) return (m) => completionAnswer(argv, m.completion);
   if (first === 'version') {
     const output = clientOnlyOutput(rest);
-    if (output === 'table') return () => `Client Version: ${clientVersion().version}\n`;
+    if (output === 'table') return () => `${versionLines({ clientVersion: clientVersion() })}\n`;
     if (output === 'json') return () => `${JSON.stringify({ clientVersion: clientVersion() }, null, 2)}\n`;
   }
   return undefined;

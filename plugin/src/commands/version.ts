@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.ts';
-import { clientVersion as thisClient } from '../client-version.ts';
+import { clientVersion, type VersionReport, versionLines } from '../client-version.ts';
 import { renderData } from '../output.ts';
 
 export default class Version extends BaseCommand {
@@ -17,17 +17,11 @@ export default class Version extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Version);
     const g = this.globals(flags);
-    const clientVersion = thisClient();
-    let serverVersion: { gitVersion: string } | undefined;
+    const report: VersionReport = { clientVersion: clientVersion() };
     if (!flags.client) {
-      const { serverVersion: fetch } = await import('../kube/server-version.ts');
-      serverVersion = await fetch(g);
+      const { serverVersion } = await import('../kube/server-version.ts');
+      report.serverVersion = await serverVersion(g);
     }
-    if (g.output !== 'table') {
-      this.log(renderData({ clientVersion, ...(serverVersion ? { serverVersion } : {}) }, g.output));
-      return;
-    }
-    this.log(`Client Version: ${clientVersion.version}`);
-    if (serverVersion) this.log(`Server Version: ${serverVersion.gitVersion}`);
+    this.log(g.output === 'table' ? versionLines(report) : renderData(report, g.output));
   }
 }
