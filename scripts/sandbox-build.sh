@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# sandbox-build.sh - build the sandbox control plane used by tests, the demo and the
-# benchmarks: a real kube-apiserver + kube-controller-manager (Kubernetes 1.20, from
-# Debian bullseye's "kubernetes" source package) and etcd 3.4 (Debian bookworm
-# etcd-server), cached outside the work tree under
-# ${KUBECTL_CERTS_CACHE:-$HOME/.cache/kubectl-certs}/sandbox.
+# sandbox-build.sh - build the sandbox used by tests, the demo and the benchmarks: a real
+# kube-apiserver + kube-controller-manager + kubelet (Kubernetes 1.20, from Debian
+# bullseye's "kubernetes" source package), etcd 3.4 (Debian bookworm etcd-server), the
+# pod images (the pause binary from the same source, and a static exit-code binary, as
+# OCI images made with umoci and saved as docker-archives with skopeo), cached outside
+# the work tree under ${KUBECTL_CERTS_CACHE:-$HOME/.cache/kubectl-certs}/sandbox; and
+# installs Debian's containerd, runc and containernetworking-plugins for the nodes.
 #
-# Idempotent: every stage is skipped when its output already exists.
+# Idempotent: every stage is skipped when its output already exists (a cache that has
+# the control plane only gets the node stage added, without rebuilding the rest).
 #   scripts/sandbox-build.sh            build what is missing
-#   scripts/sandbox-build.sh --force    rebuild the two Go binaries (keeps downloaded source)
+#   scripts/sandbox-build.sh --force    rebuild the Go binaries and images (keeps downloaded source)
 #   scripts/sandbox-build.sh --cold     also wipe the Go build cache first (to time a cold build)
-#   scripts/sandbox-build.sh --cold --only=kube-controller-manager   time one binary alone, cold
+#   scripts/sandbox-build.sh --cold --only=kubelet   time one binary alone, cold
 #
-# Needs root (apt-get install golang-1.19-go) and access to the Debian mirror that
-# the system's apt sources already use. The system apt configuration is NOT changed:
-# bullseye deb-src is read through a private sources file / lists dir in the cache.
+# Needs root (apt-get install golang-1.19-go, containerd, ...) and access to the Debian
+# mirror that the system's apt sources already use. The system apt configuration is NOT
+# changed: bullseye deb-src is read through a private sources file / lists dir in the cache.
 set -euo pipefail
 
 CACHE="${KUBECTL_CERTS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-certs}/sandbox"
@@ -33,7 +36,7 @@ for a in "$@"; do
     --force) FORCE=1 ;;
     --cold) FORCE=1; COLD=1 ;;
     --only=*) ONLY=${a#--only=} ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "sandbox-build.sh: unknown argument: $a" >&2; exit 2 ;;
   esac
 done
@@ -43,17 +46,32 @@ die()  { printf '[build] ERROR: %s\n' "$*" >&2; exit 1; }
 trap 'rc=$?; [ $rc -ne 0 ] && echo "[build] FAILED (exit $rc); see messages above" >&2' EXIT
 
 mkdir -p "$BIN" "$APTDIR"
-
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+IMAGES="$CACHE/images"
+# What a node needs from Debian (containerd's ctr imports the images; nsenter is util-linux).
+NODE_PKGS=(containerd runc containernetworking-plugins umoci skopeo gcc libc6-dev)
+# shellcheck source=lib/apt.sh
+. "$REPO/scripts/lib/apt.sh"
 
 have_bins() { [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kube-controller-manager" ] && [ -x "$BIN/etcd" ]; }
-if [ $FORCE -eq 0 ] && have_bins; then
+# The node stage is checked on its own, so a cache built before it gets only this stage added.
+have_node_pkgs() {
+  local p
+  for p in "${NODE_PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || return 1
+  done
+}
+have_images() { [ -s "$IMAGES/pause.tar" ] && [ -s "$IMAGES/exit-code.tar" ] && [ -s "$IMAGES/images.json" ]; }
+have_node() { [ -x "$BIN/kubelet" ] && have_images && have_node_pkgs; }
+if [ $FORCE -eq 0 ] && have_bins && have_node; then
   log "cached binaries present in $BIN - nothing to do (use --force to rebuild)"
   "$BIN/kube-apiserver" --version || true
+  "$BIN/kubelet" --version || true
   "$BIN/etcd" --version 2>/dev/null | head -1 || true
   exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || die "run as root (needs apt-get install $GO_PKG)"
+[ "$(id -u)" -eq 0 ] || die "run as root (needs apt-get install $GO_PKG ${NODE_PKGS[*]})"
 
 # ---------------------------------------------------------------- mirror
 # Read the Debian mirror out of the system's deb822 sources (first URIs: line of a
@@ -209,6 +227,54 @@ gen_openapi() {
   [ -s "$out" ] || die "openapi-gen did not produce $out"
 }
 
+# ---------------------------------------------------------------- node
+ensure_node_pkgs() {
+  if have_node_pkgs; then log "node packages present (${NODE_PKGS[*]})"; return; fi
+  apt_install_missing "${NODE_PKGS[@]}"
+  # Debian enables containerd.service; without systemd as PID 1 nothing starts it, and the
+  # sandbox never uses the system's containerd (each node runs its own, on its own socket).
+}
+
+# The pod images, built here and never pulled: the pause container from the Kubernetes source
+# (the pod sandbox, containerd's sandbox_image) and exit-code (exits with the status given as
+# its argument, so a test reads back a container's exit code). Each is an OCI image made with
+# umoci, saved as a docker-archive with skopeo for `ctr images import`. images.json names the
+# references the harness configures; everything is built in a .tmp dir and renamed.
+PAUSE_REF=kubectl-certs.local/pause:3.4
+EXIT_REF=kubectl-certs.local/exit-code:1
+ensure_images() {
+  if [ $FORCE -eq 0 ] && have_images; then log "pod images cached"; return; fi
+  if [ -n "$ONLY" ]; then log "pod images skipped (--only=$ONLY)"; return; fi
+  local t="$CACHE/images.tmp.$$"
+  rm -rf "$t"; mkdir -p "$t/bin"
+  log "pod images: gcc -static pause (build/pause/linux/pause.c) and exit-code; umoci + skopeo"
+  gcc -Os -Wall -Werror -static -DVERSION=v3.4-kubectl-certs -o "$t/bin/pause" \
+    "$K8S_SRC/build/pause/linux/pause.c" || die "building pause failed"
+  gcc -Os -Wall -Werror -static -o "$t/bin/exit-code" "$REPO/test/sandbox/image/exit-code.c" \
+    || die "building exit-code failed"
+  oci_image "$t" pause /pause 65535:65535 "$PAUSE_REF"
+  oci_image "$t" exit-code /exit-code 65535:65535 "$EXIT_REF"
+  printf '{"pause":{"tar":"pause.tar","ref":"%s"},"exitCode":{"tar":"exit-code.tar","ref":"%s"}}\n' \
+    "$PAUSE_REF" "$EXIT_REF" > "$t/images.json"
+  rm -rf "$IMAGES.old"; [ -d "$IMAGES" ] && mv "$IMAGES" "$IMAGES.old"
+  mkdir -p "$t/out"; mv "$t/pause.tar" "$t/exit-code.tar" "$t/images.json" "$t/out/"
+  mv "$t/out" "$IMAGES"; rm -rf "$t" "$IMAGES.old"
+  log "pod images in $IMAGES: $PAUSE_REF, $EXIT_REF"
+}
+
+oci_image() { # tmpdir name entrypoint user ref
+  local t=$1 name=$2 entry=$3 user=$4 ref=$5
+  umoci init --layout "$t/oci-$name" >/dev/null || die "umoci init failed"
+  umoci new --image "$t/oci-$name:$name" || die "umoci new failed"
+  umoci unpack --image "$t/oci-$name:$name" "$t/bundle-$name" >/dev/null || die "umoci unpack failed"
+  cp "$t/bin/$name" "$t/bundle-$name/rootfs$entry"
+  umoci repack --image "$t/oci-$name:$name" "$t/bundle-$name" >/dev/null || die "umoci repack failed"
+  umoci config --image "$t/oci-$name:$name" --config.entrypoint "$entry" --config.user "$user" \
+    || die "umoci config failed"
+  skopeo --insecure-policy copy -q "oci:$t/oci-$name:$name" "docker-archive:$t/$name.tar:$ref" \
+    || die "skopeo copy $name failed"
+}
+
 # ---------------------------------------------------------------- build
 build_one() { # name
   local name=$1 t0 t1
@@ -243,7 +309,11 @@ gen_openapi
 if [ $COLD -eq 1 ]; then log "--cold: wiping Go build cache"; go clean -cache; fi
 build_one kube-apiserver
 build_one kube-controller-manager
-have_bins || die "binaries missing after build"
+build_one kubelet
+ensure_node_pkgs
+ensure_images
+if [ -z "$ONLY" ]; then have_bins && have_node || die "binaries, images or node packages missing after build"; fi
 log "done in $(( $(date +%s) - T_START )) s; binaries in $BIN"
 "$BIN/kube-apiserver" --version
 "$BIN/kube-controller-manager" --version
+"$BIN/kubelet" --version

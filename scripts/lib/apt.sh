@@ -12,7 +12,9 @@ apt_install_missing() {
     sudo=sudo
   fi
   log "apt-get install ${need[*]} (one time)"
-  $sudo apt-get update -qq >&2 || die "apt-get update failed (is the Debian mirror reachable?)"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2 \
+  # Another apt-get on the machine (a parallel setup) holds the lock for a while: wait for it.
+  local lock=(-o DPkg::Lock::Timeout=600)
+  $sudo apt-get "${lock[@]}" update -qq >&2 || die "apt-get update failed (is the Debian mirror reachable?)"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get "${lock[@]}" install -y -qq --no-install-recommends "${need[@]}" >&2 \
     || die "apt-get install ${need[*]} failed"
 }
