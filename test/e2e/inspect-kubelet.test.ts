@@ -94,9 +94,24 @@ describe('inspect-kubelet on the sandbox', () => {
     kubectl('create', 'clusterrolebinding', user, `--clusterrole=${user}`, `--user=${user}`);
     const r = await runCli(['inspect-kubelet', node.name], { KUBECONFIG: creds.kubeconfig });
     expect(r.stdout).toMatch(
-      /--\s+configz: cannot read \/configz: reading it through the API server needs the nodes\/proxy permission \(HTTP 403\)/,
+      /--\s+configz: cannot read \/configz: reading it through the API server needs the nodes\/proxy permission \(HTTP 403: nodes "[^"]+" is forbidden: User "viewer-[0-9a-f]+" cannot get resource "nodes\/proxy"/,
     );
     expect(r.stdout).toContain(`verdict: FAIL: x509: cannot validate certificate for ${node.ip}`);
+  });
+
+  it('without the right to list CSRs, says the pending CSRs are unknown and why (not "none pending")', async () => {
+    const { node } = await selfSignedNode('nocsr');
+    const user = uniqueNodeName('nocsr-viewer');
+    const creds = cluster.userCredentials(user);
+    const kubectl = (...a: string[]) =>
+      execFileSync('kubectl', ['--kubeconfig', cluster.adminKubeconfig, ...a], { stdio: 'pipe' });
+    kubectl('create', 'clusterrole', user, '--verb=get,list', '--resource=nodes,nodes/proxy,configmaps');
+    kubectl('create', 'clusterrolebinding', user, `--clusterrole=${user}`, `--user=${user}`);
+    const r = await runCli(['inspect-kubelet', node.name], { KUBECONFIG: creds.kubeconfig });
+    expect(r.stdout).toContain(
+      `--    pending-csrs: unknown: cannot list CSRs: listing CSRs: forbidden: certificatesigningrequests.certificates.k8s.io is forbidden: User "${user}" cannot list resource "certificatesigningrequests"`,
+    );
+    expect(r.stdout).not.toContain('no pending kubelet-serving CSR');
   });
 
   it('refuses a node that does not exist with one line', async () => {

@@ -6,18 +6,17 @@ import { apiRequest, type Credentials } from './api.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
 import { requireBinaries } from './paths.ts';
 import { clientCert, genKey, issue, type KeyPair, makeCa, rsaPublicKey } from './pki.ts';
-import {
-  claimSandbox,
-  killTrackedSync,
-  reapOrphans,
-  restartProcess,
-  startProcess,
-  stopTracked,
-  waitFor,
-} from './processes.ts';
+import { claimSandbox, reapOrphans, restartProcess, startProcess, waitFor } from './processes.ts';
+import { killSandboxSync, teardownSandbox } from './teardown.ts';
 
 export const SANDBOX_PREFIX = 'kubectl-certs-sandbox-';
 const STATE = 'cluster.json';
+
+export interface ClusterOptions {
+  log?: (line: string) => void;
+  /** kube-controller-manager's --cluster-signing-duration (default 1 year): short, to see kubelets rotate. */
+  signingDuration?: string;
+}
 
 interface State {
   dir: string;
@@ -31,6 +30,8 @@ interface State {
 export class Cluster {
   readonly dir: string;
   readonly server: string;
+  /** The API server listens on every address of this machine at this port (real nodes reach it over their veth). */
+  readonly apiPort: number;
   readonly ca: KeyPair;
   readonly admin: Credentials;
   readonly adminKubeconfig: string;
@@ -38,6 +39,7 @@ export class Cluster {
   private constructor(state: State) {
     this.dir = state.dir;
     this.server = state.server;
+    this.apiPort = state.apiPort;
     this.ca = {
       certFile: state.caCertFile,
       keyFile: state.caKeyFile,
@@ -59,21 +61,21 @@ export class Cluster {
     return new Cluster(JSON.parse(readFileSync(join(dir, STATE), 'utf8')) as State);
   }
 
-  static async start(opts: { log?: (line: string) => void } = {}): Promise<Cluster> {
+  static async start(opts: ClusterOptions = {}): Promise<Cluster> {
     const log = opts.log ?? (() => {});
     const bins = requireBinaries();
-    const reaped = await reapOrphans(tmpdir(), SANDBOX_PREFIX);
+    const reaped = await reapOrphans(tmpdir(), SANDBOX_PREFIX, (d) => teardownSandbox(d, 3_000));
     if (reaped.length) log(`stopped ${reaped.length} sandbox(es) left by a killed run`);
     const dir = mkdtempSync(join(tmpdir(), SANDBOX_PREFIX));
     claimSandbox(dir);
     for (const sub of ['pki', 'logs', 'etcd', 'kcm-certs', 'apiserver-certs', 'nodes', 'csrs'])
       mkdirSync(join(dir, sub));
     // If this process dies without stopping the cluster, take the servers with it.
-    process.once('exit', () => killTrackedSync(dir));
+    process.once('exit', () => killSandboxSync(dir));
     try {
-      return await boot(dir, bins, log);
+      return await boot(dir, bins, log, opts);
     } catch (e) {
-      await stopTracked(dir, 3_000);
+      await teardownSandbox(dir, 3_000);
       throw e;
     }
   }
@@ -105,8 +107,9 @@ export class Cluster {
     );
   }
 
+  /** Stops every real node and the control plane (by PID), unmounts, deletes namespaces, then the folder. */
   async stop(opts: { purge?: boolean } = {}): Promise<void> {
-    await stopTracked(this.dir);
+    await teardownSandbox(this.dir);
     if (opts.purge ?? true) rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -132,6 +135,8 @@ function makePki(pki: string): void {
   ]);
   clientCert(pki, 'admin', '/O=system:masters/CN=kubectl-certs-admin', ca);
   clientCert(pki, 'kube-controller-manager', '/CN=system:kube-controller-manager', ca);
+  // As kubeadm's apiserver-kubelet-client: how the API server authenticates to kubelets (node proxy).
+  clientCert(pki, 'apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', ca);
   genKey(join(pki, 'sa.key'), 'rsa');
   rsaPublicKey(join(pki, 'sa.key'), join(pki, 'sa.pub'));
 }
@@ -140,6 +145,7 @@ async function boot(
   dir: string,
   bins: ReturnType<typeof requireBinaries>,
   log: (l: string) => void,
+  opts: ClusterOptions,
 ): Promise<Cluster> {
   const pki = join(dir, 'pki');
   const t0 = Date.now();
@@ -203,7 +209,8 @@ async function boot(
 
   const apiserver = startProcess(dir, 'kube-apiserver', bins['kube-apiserver'], [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-    '--bind-address=127.0.0.1',
+    // Every address: real nodes reach it from their namespaces at this machine's end of their veth.
+    '--bind-address=0.0.0.0',
     '--advertise-address=127.0.0.1',
     `--secure-port=${apiPort}`,
     '--insecure-port=0',
@@ -220,6 +227,8 @@ async function boot(
     '--enable-admission-plugins=NodeRestriction',
     // Like kubeadm: the node proxy dials the node's IP (our nodes' Hostname does not resolve).
     '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
+    `--kubelet-client-certificate=${join(pki, 'apiserver-kubelet-client.crt')}`,
+    `--kubelet-client-key=${join(pki, 'apiserver-kubelet-client.key')}`,
     '--endpoint-reconciler-type=none',
     '--allow-privileged=false',
     '--profiling=false',
@@ -248,6 +257,7 @@ async function boot(
     `--cluster-signing-cert-file=${state.caCertFile}`,
     `--cluster-signing-key-file=${state.caKeyFile}`,
     `--root-ca-file=${state.caCertFile}`,
+    ...(opts.signingDuration ? [`--cluster-signing-duration=${opts.signingDuration}`] : []),
     `--service-account-private-key-file=${join(pki, 'sa.key')}`,
     '--use-service-account-credentials=true',
     '--leader-elect=false',

@@ -12,12 +12,21 @@ export function writeKubeconfig(
   creds: Credentials,
   user: string,
   context = `${user}@sandbox`,
+  /** The name to verify the server's certificate for, when `server` is an address it does not name. */
+  tlsServerName?: string,
 ): string {
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name: 'sandbox', cluster: { server: creds.server, 'certificate-authority-data': b64(creds.ca) } },
+      {
+        name: 'sandbox',
+        cluster: {
+          server: creds.server,
+          'certificate-authority-data': b64(creds.ca),
+          ...(tlsServerName ? { 'tls-server-name': tlsServerName } : {}),
+        },
+      },
     ],
     users: [
       { name: user, user: { 'client-certificate-data': b64(creds.cert), 'client-key-data': b64(creds.key) } },

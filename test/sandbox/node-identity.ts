@@ -45,19 +45,9 @@ export async function addNode(
   name: string,
   opts: AddNodeOptions = {},
 ): Promise<NodeIdentity> {
-  const dir = join(cluster.dir, 'nodes', name);
-  mkdirSync(dir, { recursive: true });
-  const pair = clientCert(dir, 'client', `/O=system:nodes/CN=system:node:${name}`, cluster.ca, 'ec');
-  const creds = { server: cluster.server, ca: cluster.ca.cert, cert: pair.cert, key: pair.key };
-  const ip = opts.ip ?? randomLoopbackIp();
-  const node: NodeIdentity = {
-    name,
-    ip,
-    creds,
-    kubeconfig: writeKubeconfig(join(dir, 'kubeconfig'), creds, `system:node:${name}`),
-  };
+  const node = nodeIdentity(cluster, name, opts.ip ?? randomLoopbackIp());
   if (opts.noNode) return node;
-  await apiCall(creds, 'POST', '/api/v1/nodes', {
+  await apiCall(node.creds, 'POST', '/api/v1/nodes', {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
@@ -67,6 +57,24 @@ export async function addNode(
   });
   await setNodeStatus(node, opts.kubeletPort ?? 10250, opts.extraAddresses ?? []);
   return node;
+}
+
+/**
+ * The kubelet's client identity alone, in the node's folder. A real kubelet in a network
+ * namespace reaches the API server at `server` (this machine's end of its veth), which the
+ * API server's certificate does not name: its kubeconfig verifies the name "localhost" instead.
+ */
+export function nodeIdentity(cluster: Cluster, name: string, ip: string, server?: string): NodeIdentity {
+  const dir = join(cluster.dir, 'nodes', name);
+  mkdirSync(dir, { recursive: true });
+  const pair = clientCert(dir, 'client', `/O=system:nodes/CN=system:node:${name}`, cluster.ca, 'ec');
+  // The harness itself acts as the node over loopback (creds); only the kubeconfig uses `server`.
+  const creds = { server: cluster.server, ca: cluster.ca.cert, cert: pair.cert, key: pair.key };
+  const user = `system:node:${name}`;
+  const kubeconfig = server
+    ? writeKubeconfig(join(dir, 'kubeconfig'), { ...creds, server }, user, undefined, 'localhost')
+    : writeKubeconfig(join(dir, 'kubeconfig'), creds, user);
+  return { name, ip, creds, kubeconfig };
 }
 
 export async function setNodeStatus(

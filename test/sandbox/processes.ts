@@ -97,7 +97,12 @@ export function killTrackedSync(dir: string): void {
  * Sandboxes whose owner process died (a killed test run) are stopped and deleted, so that a
  * crash never leaves an apiserver behind for the next run.
  */
-export async function reapOrphans(root: string, prefix: string): Promise<string[]> {
+export async function reapOrphans(
+  root: string,
+  prefix: string,
+  /** What stopping a sandbox takes (the cluster passes its teardown: nodes, mounts, namespaces). */
+  teardown: (dir: string) => Promise<void> = (dir) => stopTracked(dir, 3_000),
+): Promise<string[]> {
   const reaped: string[] = [];
   for (const entry of existsSync(root) ? readdirSync(root) : []) {
     if (!entry.startsWith(prefix)) continue;
@@ -106,7 +111,7 @@ export async function reapOrphans(root: string, prefix: string): Promise<string[
     if (!existsSync(ownerFile)) continue;
     const owner = Number(readFileSync(ownerFile, 'utf8'));
     if (owner === process.pid || alive(owner)) continue;
-    await stopTracked(dir, 3_000);
+    await teardown(dir);
     rmSync(dir, { recursive: true, force: true });
     reaped.push(dir);
   }

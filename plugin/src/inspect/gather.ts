@@ -10,7 +10,7 @@ import {
 } from '@kubectl-certs/core';
 import { CertificatesV1Api, CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { describeApiError } from '../kube/api-error.ts';
+import { describeApiError, parseStatus } from '../kube/api-error.ts';
 import { listCsrs, toNodeFacts } from '../kube/csr-objects.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
@@ -38,14 +38,7 @@ export async function inspectKubelets(kc: KubeConfig, s: InspectSettings): Promi
       ? (await withTimeout(core.listNode(), s.timeoutMs, 'listing Nodes')).items
       : await readNodes(core, s.nodes, s.timeoutMs);
     const roots = await loadRoots(core, s.caFile, s.timeoutMs);
-    const pending = await listCsrs(certs, s.timeoutMs).then(
-      (r) =>
-        r.items.filter(
-          (i) =>
-            i.request.signerName === 'kubernetes.io/kubelet-serving' && i.request.conditions.length === 0,
-        ),
-      () => [],
-    );
+    const pending = await listPendingServingCsrs(certs, s.timeoutMs, server);
     const limit = pLimit(s.concurrency);
     let done = 0;
     return await Promise.all(
@@ -64,9 +57,12 @@ export async function inspectKubelets(kc: KubeConfig, s: InspectSettings): Promi
               : { ok: false, error: 'no address' },
             roots,
             configz: await readConfigz(core, facts.name, s.kubeletTimeoutMs),
-            pendingCsrs: pending
-              .filter((p) => requesterNode(p.request) === facts.name)
-              .map((p) => p.request.name),
+            pendingCsrs: pending.ok
+              ? pending.items
+                  .filter((p) => requesterNode(p.request) === facts.name)
+                  .map((p) => p.request.name)
+              : [],
+            pendingCsrsError: pending.ok ? undefined : pending.error,
             now: s.now,
           };
           const verdict = await judgeKubelet(evidence);
@@ -77,6 +73,25 @@ export async function inspectKubelets(kc: KubeConfig, s: InspectSettings): Promi
     );
   } catch (e) {
     throw describeApiError(e, 'inspect-kubelet', server);
+  }
+}
+
+type CsrItems = Awaited<ReturnType<typeof listCsrs>>['items'];
+
+/** Every pending kubelet-serving CSR, or why they could not be listed (then nothing is known about them). */
+async function listPendingServingCsrs(
+  certs: CertificatesV1Api,
+  timeoutMs: number,
+  server: string,
+): Promise<{ ok: true; items: CsrItems } | { ok: false; error: string }> {
+  try {
+    const r = await listCsrs(certs, timeoutMs);
+    const items = r.items.filter(
+      (i) => i.request.signerName === 'kubernetes.io/kubelet-serving' && i.request.conditions.length === 0,
+    );
+    return { ok: true, items };
+  } catch (e) {
+    return { ok: false, error: describeApiError(e, 'listing CSRs', server).message };
   }
 }
 
@@ -148,11 +163,16 @@ async function readConfigz(
       rotateCertificates: cfg.rotateCertificates,
     };
   } catch (e) {
-    const code = (e as { code?: number }).code;
+    // The API server says why it could not reach the kubelet in its Status message
+    // ("error trying to reach service: ..."): keep its words, with the code.
+    const { code, body } = e as { code?: number; body?: unknown };
+    const said = parseStatus(body)?.split('\n')[0];
     return {
       ok: false,
       forbidden: code === 403,
-      error: code ? `HTTP ${code}` : ((e as Error).message.split('\n')[0] ?? 'failed'),
+      error: code
+        ? `HTTP ${code}${said ? `: ${said}` : ''}`
+        : ((e as Error).message.split('\n')[0] ?? 'failed'),
     };
   }
 }

@@ -27,7 +27,8 @@ export function describeApiError(e: unknown, what: string, server: string): User
   return new UserError(`${what}: cannot reach ${server}: ${cause}`);
 }
 
-function parseStatus(body: unknown): string | undefined {
+/** The message of the Status body the API server answered with (its own words), if any. */
+export function parseStatus(body: unknown): string | undefined {
   if (typeof body === 'string') {
     try {
       return (JSON.parse(body) as { message?: string }).message ?? body;

@@ -1,9 +1,15 @@
 import type { CheckResult, NodeAddress } from '../csr-policy/types.ts';
-import { fail, info, pass, skip } from '../csr-policy/types.ts';
+import { fail, pass } from '../csr-policy/types.ts';
 import type { CertificateInfo } from '../x509/certificate.ts';
 import { issuedByServedCa, validityError, verifyChain } from '../x509/chain.ts';
 import { formatSans } from '../x509/subject-alt-names.ts';
+import { type ConfigzEvidence, configzCheck } from './configz-check.ts';
 import { hostnameError } from './hostname.ts';
+import {
+  noServingCertificateYet,
+  type PendingCsrsEvidence,
+  pendingCsrsCheck,
+} from './pending-serving-csr.ts';
 
 /** metrics-server's default --kubelet-preferred-address-types. */
 export const DEFAULT_ADDRESS_TYPES = ['InternalIP', 'ExternalIP', 'Hostname'];
@@ -20,10 +26,10 @@ export interface KubeletEvidence {
   roots:
     | { ok: true; certs: CertificateInfo[]; source: string }
     | { ok: false; error: string; source: string };
-  configz:
-    | { ok: true; serverTLSBootstrap?: boolean | undefined; rotateCertificates?: boolean | undefined }
-    | { ok: false; error: string; forbidden: boolean };
+  configz: ConfigzEvidence;
   pendingCsrs: string[];
+  /** Why the pending CSRs could not be listed: then `pendingCsrs` is unknown, not empty. */
+  pendingCsrsError?: string | undefined;
   now: Date;
 }
 
@@ -92,19 +98,26 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
     };
   }
   if (!e.served.ok) {
+    const noCertYet = noServingCertificateYet(e.served.error, pendingEvidence(e));
     checks.push(fail('reachable', `cannot read the kubelet's certificate at ${endpoint}: ${e.served.error}`));
+    checks.push(configzCheck(e.configz));
+    checks.push(pendingCsrsCheck(pendingEvidence(e)));
     const addresses = e.addresses.map((a) => ({
       ...a,
       used: a === target,
       ok: false,
-      message: 'not checked: the kubelet could not be reached',
+      message: noCertYet
+        ? 'not checked: the kubelet has no serving certificate yet'
+        : 'not checked: the kubelet could not be reached',
     }));
     return {
       ...base,
       verdict: 'FAIL',
-      cause: checks[0]?.message,
+      cause: noCertYet ?? checks[0]?.message,
       addresses,
-      remediation: remediate(e, { unreachable: true }),
+      remediation: noCertYet
+        ? remediate(e, { failing: true, awaitingApproval: true })
+        : remediate(e, { unreachable: true }),
     };
   }
   const chain = e.served.chain;
@@ -150,12 +163,8 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
     checks.push(fail('chain', chainMessage));
   }
 
-  checks.push(configzCheck(e));
-  checks.push(
-    e.pendingCsrs.length
-      ? info('pending-csrs', `pending kubelet-serving CSRs of this node: ${e.pendingCsrs.join(', ')}`)
-      : pass('pending-csrs', 'no pending kubelet-serving CSR'),
-  );
+  checks.push(configzCheck(e.configz));
+  checks.push(pendingCsrsCheck(pendingEvidence(e)));
 
   const goOrder = ['validity', 'hostname', 'chain'];
   const cause = goOrder
@@ -182,20 +191,10 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
   };
 }
 
-function configzCheck(e: KubeletEvidence): CheckResult {
-  if (!e.configz.ok) {
-    return skip(
-      'configz',
-      e.configz.forbidden
-        ? `cannot read /configz: reading it through the API server needs the nodes/proxy permission (${e.configz.error})`
-        : `cannot read /configz: ${e.configz.error}`,
-    );
-  }
-  const { serverTLSBootstrap, rotateCertificates } = e.configz;
-  const text = `serverTLSBootstrap: ${serverTLSBootstrap ?? 'unset'}, rotateCertificates: ${rotateCertificates ?? 'unset'}`;
-  return serverTLSBootstrap === true && rotateCertificates !== false
-    ? pass('configz', text)
-    : fail('configz', text);
+function pendingEvidence(e: KubeletEvidence): PendingCsrsEvidence {
+  return e.pendingCsrsError === undefined
+    ? { ok: true, names: e.pendingCsrs }
+    : { ok: false, error: e.pendingCsrsError };
 }
 
 interface Findings {
@@ -204,6 +203,8 @@ interface Findings {
   failing?: boolean;
   expired?: boolean;
   chainFails?: boolean;
+  /** The kubelet serves nothing yet: its serving CSR waits for approval. */
+  awaitingApproval?: boolean;
 }
 
 /** Numbered steps for what was found, most fundamental first. */
@@ -221,7 +222,10 @@ function remediate(e: KubeletEvidence, f: Findings): string[] {
       'Set serverTLSBootstrap: true (and rotateCertificates: true) in the KubeletConfiguration. On kubeadm clusters: kubectl -n kube-system edit configmap kubelet-config, then on each node run `kubeadm upgrade node phase kubelet-config` (or edit /var/lib/kubelet/config.yaml) and `systemctl restart kubelet`.',
     );
   }
-  if (f.failing && (bootstrapOff || f.selfSigned || f.expired || e.pendingCsrs.length)) {
+  if (
+    f.failing &&
+    (bootstrapOff || f.selfSigned || f.expired || f.awaitingApproval || e.pendingCsrs.length)
+  ) {
     const which = e.pendingCsrs.length ? ` (pending now: ${e.pendingCsrs.join(', ')})` : '';
     steps.push(`Approve the kubelet's serving CSR${which}: kubectl certs approve-serving --node ${e.node}`);
   }
