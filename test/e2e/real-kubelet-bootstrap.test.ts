@@ -82,21 +82,21 @@ describe('a real kubelet with serverTLSBootstrap', () => {
 
     const after = await runCli(['inspect-kubelet', bootstrap.name, '-o', 'json'], admin);
     expect(after.code).toBe(0);
-    const v = (JSON.parse(after.stdout) as { items: Record<string, unknown>[] }).items[0];
+    const v = (JSON.parse(after.stdout) as { items: Record<string, unknown>[] }).items[0] ?? {};
     expect(v).toMatchObject({
       node: bootstrap.name,
       verdict: 'OK',
       endpoint: `https://${bootstrap.ip}:10250`,
     });
-    expect((v?.certificate as { sans: string[] }).sans).toEqual([
+    expect((v.certificate as { sans: string[] }).sans).toEqual([
       `DNS:${bootstrap.name}`,
       `IP:${bootstrap.ip}`,
     ]);
-    expect(v?.checks).toContainEqual({
+    expect(v.checks).toContainEqual({
       id: 'configz',
       outcome: 'pass',
       message: 'serverTLSBootstrap: true, rotateCertificates: true',
     });
-    expect((v?.checks as { outcome: string }[]).filter((c) => c.outcome === 'fail')).toEqual([]);
+    expect((v.checks as { outcome: string }[]).filter((c) => c.outcome === 'fail')).toEqual([]);
   });
 });
