@@ -61,7 +61,12 @@ have_node_pkgs() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || return 1
   done
 }
-have_images() { [ -s "$IMAGES/pause.tar" ] && [ -s "$IMAGES/exit-code.tar" ] && [ -s "$IMAGES/images.json" ]; }
+# The images are rebuilt when either C source changes (their hash is recorded in images.json).
+images_key() { cat "$K8S_SRC/build/pause/linux/pause.c" "$REPO/test/sandbox/image/exit-code.c" 2>/dev/null | sha256sum | cut -c1-16; }
+have_images() {
+  [ -s "$IMAGES/pause.tar" ] && [ -s "$IMAGES/exit-code.tar" ] \
+    && grep -q "\"key\":\"$(images_key)\"" "$IMAGES/images.json" 2>/dev/null
+}
 have_node() { [ -x "$BIN/kubelet" ] && have_images && have_node_pkgs; }
 if [ $FORCE -eq 0 ] && have_bins && have_node; then
   log "cached binaries present in $BIN - nothing to do (use --force to rebuild)"
@@ -254,8 +259,8 @@ ensure_images() {
     || die "building exit-code failed"
   oci_image "$t" pause /pause 65535:65535 "$PAUSE_REF"
   oci_image "$t" exit-code /exit-code 65535:65535 "$EXIT_REF"
-  printf '{"pause":{"tar":"pause.tar","ref":"%s"},"exitCode":{"tar":"exit-code.tar","ref":"%s"}}\n' \
-    "$PAUSE_REF" "$EXIT_REF" > "$t/images.json"
+  printf '{"key":"%s","pause":{"tar":"pause.tar","ref":"%s"},"exitCode":{"tar":"exit-code.tar","ref":"%s"}}\n' \
+    "$(images_key)" "$PAUSE_REF" "$EXIT_REF" > "$t/images.json"
   rm -rf "$IMAGES.old"; [ -d "$IMAGES" ] && mv "$IMAGES" "$IMAGES.old"
   mkdir -p "$t/out"; mv "$t/pause.tar" "$t/exit-code.tar" "$t/images.json" "$t/out/"
   mv "$t/out" "$IMAGES"; rm -rf "$t" "$IMAGES.old"
