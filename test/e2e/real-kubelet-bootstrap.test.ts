@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueNodeName } from '../sandbox/node-identity.ts';
+import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
 import { waitForIssued } from '../sandbox/serving-csr.ts';
 import { runCli } from './cli.ts';
@@ -11,14 +12,16 @@ const cluster = sharedCluster();
 const admin = { KUBECONFIG: cluster.adminKubeconfig };
 let selfSigned: RealNode;
 let bootstrap: RealNode;
+let multi: RealNode;
 
 beforeAll(async () => {
-  [selfSigned, bootstrap] = await Promise.all([
+  [selfSigned, bootstrap, multi] = await Promise.all([
     RealNode.start(cluster, { name: uniqueNodeName('self'), serverTLSBootstrap: false }),
     RealNode.start(cluster, { name: uniqueNodeName('boot'), serverTLSBootstrap: true }),
+    RealNode.start(cluster, { name: uniqueNodeName('multi'), extraAddresses: ['ExternalIP', 'InternalDNS'] }),
   ]);
 }, 180_000);
-afterAll(() => Promise.all([selfSigned?.stop(), bootstrap?.stop()]));
+afterAll(() => Promise.all([selfSigned?.stop(), bootstrap?.stop(), multi?.stop()]));
 
 const issuedByClusterCa = (pem: string) => {
   if (!pem) return false;
@@ -98,5 +101,37 @@ describe('a real kubelet with serverTLSBootstrap', () => {
       message: 'serverTLSBootstrap: true, rotateCertificates: true',
     });
     expect((v.checks as { outcome: string }[]).filter((c) => c.outcome === 'fail')).toEqual([]);
+  });
+});
+
+describe('a real kubelet with extra addresses (ExternalIP, InternalDNS)', () => {
+  it('asks for a certificate naming every address; approved, it serves them, and verifies on its ExternalIP', async () => {
+    const addresses = multi.addresses(['ExternalIP', 'InternalDNS']);
+    const wanted = addresses
+      .map((a) => (/^[\d.]+$/.test(a.address) ? `IP Address:${a.address}` : `DNS:${a.address}`))
+      .sort();
+    const sans = (pem: string) => (new X509Certificate(pem).subjectAltName ?? '').split(', ').sort();
+    // The kubelet's first CSR may predate the extra addresses; it asks again once they are set.
+    let served = '';
+    await waitFor(
+      `${multi.name} to serve a certificate for ${wanted.join(', ')}`,
+      async () => {
+        await runCli(['approve-serving', '--node', multi.name], admin);
+        served = (await multi.servedChain().catch(() => []))[0] ?? '';
+        return served !== '' && JSON.stringify(sans(served)) === JSON.stringify(wanted);
+      },
+      { timeoutMs: 120_000 },
+    );
+    expect(issuedByClusterCa(served)).toBe(true);
+    for (const csr of await multi.servingCsrs())
+      expect(csr.status?.conditions?.map((c) => c.type) ?? [], csr.metadata.name).toEqual(['Approved']);
+
+    const r = await runCli(
+      ['inspect-kubelet', multi.name, '--preferred-address-types', 'ExternalIP,InternalIP'],
+      admin,
+    );
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(`Node ${multi.name}: kubelet https://${multi.network.externalIp}:10250`);
+    expect(r.stdout).toContain('verdict: OK');
   });
 });

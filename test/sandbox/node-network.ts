@@ -15,9 +15,10 @@ import { SandboxError } from './paths.ts';
 
 /**
  * A real node's test host: a network namespace joined to this machine by a veth pair, each
- * node on a /30 of its own in 198.18.0.0/15 (RFC 2544's benchmark range, routed nowhere): the
- * host end is .1, the node end .2. Only this machine and the namespaces made here are ever
- * traffic targets.
+ * node on a /30 of its own in 198.18.0.0/16 and its twin in 198.19.0.0/16 (RFC 2544's benchmark
+ * range, routed nowhere): the host end is .1, the node end .2. The node's InternalIP is in the
+ * first, the second is its ExternalIP (a node with extra addresses reports it). Only this machine
+ * and the namespaces made here are ever traffic targets.
  *
  * Sandboxes of other worktrees, and test files that vitest runs in parallel, make nodes at the
  * same time on the same machine, so every node first claims a slot: a file created with O_EXCL
@@ -34,16 +35,21 @@ export interface NodeNetwork {
   hostIp: string;
   /** The node's InternalIP: the kubelet listens here. */
   nodeIp: string;
+  /** A second address of the node (its ExternalIP, when it reports one), and this machine's end for it. */
+  externalIp: string;
+  hostExternalIp: string;
   /** Where the namespace is mounted (what nsenter --net takes). */
   netnsPath: string;
 }
 
 export const SLOTS_DIR = '/run/kubectl-certs-sandbox/slots';
-/** 198.18.0.0/15 holds 32768 /30s. */
-const SLOT_COUNT = 32_768;
+/** 198.18.0.0/16 holds 16384 /30s. */
+const SLOT_COUNT = 16_384;
 const RECORD = 'network.json';
 
-function names(slot: number): Omit<NodeNetwork, 'hostIp' | 'nodeIp'> {
+type Names = Pick<NodeNetwork, 'slot' | 'netns' | 'hostVeth' | 'nodeVeth' | 'netnsPath'>;
+
+function names(slot: number): Names {
   const netns = `kcs-${slot}`;
   return {
     slot,
@@ -54,8 +60,8 @@ function names(slot: number): Omit<NodeNetwork, 'hostIp' | 'nodeIp'> {
   };
 }
 
-function slotAddress(slot: number, host: number): string {
-  const n = (198 << 24) + (18 << 16) + slot * 4 + host;
+function slotAddress(slot: number, host: number, second: 18 | 19 = 18): string {
+  const n = (198 << 24) + (second << 16) + slot * 4 + host;
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
@@ -67,7 +73,7 @@ function ip(args: string[], what: string): void {
 }
 
 /** Deletes the namespace and the host's veth of a slot if they exist (the peer goes with the namespace). */
-function deleteLinks(n: Omit<NodeNetwork, 'hostIp' | 'nodeIp'>): void {
+function deleteLinks(n: Names): void {
   if (existsSync(n.netnsPath)) spawnSync('ip', ['netns', 'delete', n.netns]);
   spawnSync('ip', ['link', 'delete', n.hostVeth], { stdio: 'ignore' });
 }
@@ -100,7 +106,13 @@ function claimSlot(owner: string): number {
 /** Makes the namespace and the veth pair for a node whose folder is `nodeDir`, and records them there. */
 export function createNodeNetwork(nodeDir: string): NodeNetwork {
   const slot = claimSlot(nodeDir);
-  const net: NodeNetwork = { ...names(slot), hostIp: slotAddress(slot, 1), nodeIp: slotAddress(slot, 2) };
+  const net: NodeNetwork = {
+    ...names(slot),
+    hostIp: slotAddress(slot, 1),
+    nodeIp: slotAddress(slot, 2),
+    hostExternalIp: slotAddress(slot, 1, 19),
+    externalIp: slotAddress(slot, 2, 19),
+  };
   writeFileSync(join(nodeDir, RECORD), JSON.stringify(net, null, 2));
   try {
     ip(['netns', 'add', net.netns], 'cannot create a network namespace');
@@ -110,9 +122,11 @@ export function createNodeNetwork(nodeDir: string): NodeNetwork {
     );
     ip(['link', 'set', net.nodeVeth, 'netns', net.netns], 'cannot move a veth into the namespace');
     ip(['addr', 'add', `${net.hostIp}/30`, 'dev', net.hostVeth], 'cannot address the veth');
+    ip(['addr', 'add', `${net.hostExternalIp}/30`, 'dev', net.hostVeth], 'cannot address the veth');
     ip(['link', 'set', net.hostVeth, 'up'], 'cannot bring the veth up');
     const inNs = (args: string[], what: string) => ip(['-n', net.netns, ...args], what);
     inNs(['addr', 'add', `${net.nodeIp}/30`, 'dev', net.nodeVeth], 'cannot address the node veth');
+    inNs(['addr', 'add', `${net.externalIp}/30`, 'dev', net.nodeVeth], 'cannot address the node veth');
     inNs(['link', 'set', net.nodeVeth, 'up'], 'cannot bring the node veth up');
     inNs(['link', 'set', 'lo', 'up'], 'cannot bring the namespace loopback up');
   } catch (e) {

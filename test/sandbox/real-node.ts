@@ -20,13 +20,16 @@ export interface RealNodeOptions {
   /** The kubelet's port (each node has its own namespace, so the default 10250 never collides). */
   port?: number;
   /**
-   * Addresses beyond InternalIP and Hostname (ExternalIP, InternalDNS, ...). A kubelet without a
-   * cloud provider reports only its own; with --cloud-provider=external it keeps what a
-   * cloud-controller-manager set, so the harness plays that part before the kubelet asks for its
-   * certificate.
+   * Addresses beyond InternalIP and Hostname: ExternalIP (the node's second address, see
+   * node-network.ts), InternalDNS / ExternalDNS (NAME.internal / NAME.external, names only). A
+   * kubelet without a cloud provider reports only its own; with --cloud-provider=external it keeps
+   * what a cloud-controller-manager set, so the harness plays that part once the Node exists. The
+   * kubelet's first CSR may predate them: it asks again when its addresses change.
    */
-  extraAddresses?: { type: string; address: string }[];
+  extraAddresses?: ExtraAddressType[];
 }
+
+export type ExtraAddressType = 'ExternalIP' | 'InternalDNS' | 'ExternalDNS';
 
 interface CsrItem {
   metadata: { name: string; creationTimestamp: string };
@@ -127,7 +130,8 @@ export class RealNode {
     return {
       apiVersion: 'kubelet.config.k8s.io/v1beta1',
       kind: 'KubeletConfiguration',
-      address: this.ip,
+      // The kubelet's default: every address, which inside the namespace are the node's own.
+      address: '0.0.0.0',
       port: this.port,
       readOnlyPort: 0,
       healthzPort: 0,
@@ -159,13 +163,23 @@ export class RealNode {
     return r.status === 200 && Boolean(r.body.status?.addresses?.some((a) => a.type === 'InternalIP'));
   }
 
-  /** As a cloud-controller-manager would: the kubelet's own addresses plus `extra`. */
-  private async setAddresses(extra: { type: string; address: string }[]): Promise<void> {
-    const addresses = [
+  /** The addresses the node reports with these extra ones (in the order status.addresses lists them). */
+  addresses(extra: ExtraAddressType[] = []): { type: string; address: string }[] {
+    const value: Record<ExtraAddressType, string> = {
+      ExternalIP: this.network.externalIp,
+      InternalDNS: `${this.name}.internal`,
+      ExternalDNS: `${this.name}.external`,
+    };
+    return [
       { type: 'InternalIP', address: this.ip },
-      ...extra,
+      ...extra.map((type) => ({ type, address: value[type] })),
       { type: 'Hostname', address: this.name },
     ];
+  }
+
+  /** As a cloud-controller-manager would: the kubelet's own addresses plus `extra`. */
+  private async setAddresses(extra: ExtraAddressType[]): Promise<void> {
+    const addresses = this.addresses(extra);
     await apiCall(
       this.cluster.admin,
       'PATCH',
