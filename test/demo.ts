@@ -1,25 +1,24 @@
 // The demo (scripts/run demo): the whole story on the sandbox control plane, end to end.
 // Each issue extends it with its command, so it always shows what kubectl-certs can do today.
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { Cluster } from './sandbox/cluster.ts';
-import { type FakeKubelet, startFakeKubelet } from './sandbox/fake-kubelet.ts';
-import { addNode, type NodeIdentity, setNodeStatus } from './sandbox/node-identity.ts';
 import { ensureSandboxBinaries } from './sandbox/paths.ts';
-import { type FiledCsr, fileServingCsr, waitForIssued } from './sandbox/serving-csr.ts';
+import { RealNode } from './sandbox/real-node.ts';
+import { fileServingCsr } from './sandbox/serving-csr.ts';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const say = (s = '') => console.log(s);
 const section = (n: number, title: string) => say(`\n${bold(`${n}. ${title}`)}`);
 
 let cluster: Cluster | undefined;
-const kubelets: FakeKubelet[] = [];
 const pathDir = mkdtempSync(join(tmpdir(), 'kc-demo-path-'));
 
 async function teardown(): Promise<void> {
-  await Promise.all(kubelets.map((k) => k.stop()));
+  // Stops the real nodes too (kubelets, containerd, namespaces), then the control plane.
   await cluster?.stop();
   rmSync(pathDir, { recursive: true, force: true });
 }
@@ -29,7 +28,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 /**
  * Runs the real kubectl (kubectl-certs on PATH); shows the command, its output and a non-zero exit.
- * Asynchronous: the fake kubelets live in this process and must keep answering meanwhile.
+ * Asynchronous, so the demo's own waits go on meanwhile.
  */
 async function kubectl(...args: string[]): Promise<void> {
   say(`  $ kubectl ${args.join(' ')}`);
@@ -55,20 +54,19 @@ async function kubectl(...args: string[]): Promise<void> {
 }
 
 async function main(c: Cluster): Promise<void> {
-  const workDir = join(c.dir, 'kubelets');
-
-  section(2, 'Three nodes join; each kubelet serves a self-signed certificate, as kubeadm sets them up');
-  const nodes: NodeIdentity[] = [];
-  for (const i of [1, 2, 3]) {
-    const k = await startFakeKubelet({ node: `worker-${i}`, bind: `127.0.0.${10 + i}`, workDir });
-    kubelets.push(k);
-    nodes.push(await addNode(c, k.node, { ip: k.host, kubeletPort: k.port }));
-  }
+  section(
+    2,
+    'Three real nodes join (kubelet v1.20 on containerd, each in a network namespace of its own); each serves a self-signed certificate, as kubeadm sets them up',
+  );
+  const nodes = await Promise.all(
+    [1, 2, 3].map((i) => RealNode.start(c, { name: `worker-${i}`, serverTLSBootstrap: false })),
+  );
+  await Promise.all(nodes.map((n) => n.waitForServed('its self-signed certificate', (pem) => pem !== '')));
   await kubectl(
     'get',
     'nodes',
     '-o',
-    'custom-columns=NAME:.metadata.name,INTERNAL-IP:.status.addresses[0].address,KUBELET-PORT:.status.daemonEndpoints.kubeletEndpoint.Port',
+    'custom-columns=NAME:.metadata.name,INTERNAL-IP:.status.addresses[0].address,KUBELET:.status.nodeInfo.kubeletVersion,RUNTIME:.status.nodeInfo.containerRuntimeVersion',
   );
 
   section(
@@ -81,20 +79,25 @@ async function main(c: Cluster): Promise<void> {
   );
   await kubectl('certs', 'check-expiration');
 
-  section(4, 'With serverTLSBootstrap: true, each kubelet files a kubelet-serving CSR instead, and waits');
-  const filed: FiledCsr[] = [];
-  for (const n of nodes) filed.push(await fileServingCsr(c, n));
-  const [w1, w2] = nodes as [NodeIdentity, NodeIdentity];
-  say(
-    `  ...and ${w1.name} also files one naming ${w2.name}'s IP ${w2.ip}: the signer would sign it once approved.`,
+  section(
+    4,
+    'Set serverTLSBootstrap: true and restart the kubelets: each files a kubelet-serving CSR and waits, serving nothing',
   );
-  await fileServingCsr(c, w1, { ips: [w1.ip, w2.ip] });
+  await Promise.all(nodes.map((n) => n.restartKubelet(true)));
+  await Promise.all(nodes.map((n) => n.pendingServingCsr()));
+  const [w1, w2] = nodes as [RealNode, RealNode];
+  say(
+    `  ...and someone with ${w1.name}'s credentials files one naming ${w2.name}'s IP ${w2.ip}: the signer would sign it once approved.`,
+  );
+  await fileServingCsr(c, w1.identity, { ips: [w1.ip, w2.ip] });
   await kubectl(
     'get',
     'csr',
+    '--field-selector=spec.signerName=kubernetes.io/kubelet-serving',
     '-o',
     'custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName,REQUESTOR:.spec.username,CONDITION:.status.conditions[*].type',
   );
+  await kubectl('certs', 'inspect-kubelet', 'worker-1');
 
   section(5, 'kubectl certs approve-serving decides each one and says why (first without writing anything)');
   await kubectl('certs', 'approve-serving', '--all', '--dry-run');
@@ -102,24 +105,25 @@ async function main(c: Cluster): Promise<void> {
   await kubectl(
     'get',
     'csr',
+    '--field-selector=spec.signerName=kubernetes.io/kubelet-serving',
     '-o',
     'custom-columns=NAME:.metadata.name,REQUESTOR:.spec.username,CONDITION:.status.conditions[*].type,BY:.status.conditions[0].reason',
   );
   say('  The honest CSRs were issued by the cluster CA; the forged one stays Pending (with --deny: Denied).');
 
-  section(6, 'Each kubelet now serves its issued certificate: kubectl certs inspect-kubelet says OK');
-  await Promise.all(kubelets.splice(0).map((k) => k.stop()));
-  for (const [i, n] of nodes.entries()) {
-    const f = filed[i] as FiledCsr;
-    const k = await startFakeKubelet({
-      node: n.name,
-      bind: n.ip,
-      workDir,
-      serving: { cert: await waitForIssued(c, f.name), key: f.keyPem },
-    });
-    kubelets.push(k);
-    await setNodeStatus(n, k.port);
-  }
+  section(
+    6,
+    'Each kubelet picks up its issued certificate and serves it: kubectl certs inspect-kubelet says OK',
+  );
+  const caSubject = new X509Certificate(c.ca.cert).subject;
+  await Promise.all(
+    nodes.map((n) =>
+      n.waitForServed(
+        'its issued certificate',
+        (pem) => pem !== '' && new X509Certificate(pem).issuer === caSubject,
+      ),
+    ),
+  );
   await kubectl('certs', 'inspect-kubelet', 'worker-1');
   await kubectl('certs', 'check-expiration', '--warn-within', '30d');
 
@@ -140,10 +144,7 @@ try {
     new URL('../plugin/bin/kubectl-certs.js', import.meta.url).pathname,
     join(pathDir, 'kubectl-certs'),
   );
-  section(
-    1,
-    'Start a sandbox control plane (etcd 3.4, kube-apiserver and kube-controller-manager v1.20.2) on loopback',
-  );
+  section(1, 'Start a sandbox control plane (etcd 3.4, kube-apiserver and kube-controller-manager v1.20.2)');
   const t0 = Date.now();
   cluster = await Cluster.start();
   say(`  up in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${cluster.server}`);

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { isNoCertificateAlert } from '@kubectl-certs/core';
 import { apiCall, apiRequest } from './api.ts';
 import type { Cluster } from './cluster.ts';
 import { startContainerd } from './containerd.ts';
@@ -8,7 +9,7 @@ import { checkNodeSupport } from './host-support.ts';
 import { type NodeIdentity, nodeIdentity, uniqueNodeName } from './node-identity.ts';
 import { createNodeNetwork, type NodeNetwork } from './node-network.ts';
 import { requireBinaries } from './paths.ts';
-import { killTrackedSync, startProcess, waitFor } from './processes.ts';
+import { killTrackedSync, restartProcess, startProcess, waitFor } from './processes.ts';
 import { KUBELET_SERVING } from './serving-csr.ts';
 import { teardownNode } from './teardown.ts';
 
@@ -104,10 +105,9 @@ export class RealNode {
     const certs = join(this.dir, 'kubelet-pki');
     mkdirSync(root, { recursive: true });
     mkdirSync(certs, { recursive: true });
-    const configFile = join(this.dir, 'kubelet-config.json');
-    writeFileSync(configFile, JSON.stringify(this.kubeletConfiguration(opts), null, 2));
+    this.writeKubeletConfiguration(opts.serverTLSBootstrap ?? true);
     return [
-      `--config=${configFile}`,
+      `--config=${this.configFile}`,
       `--kubeconfig=${this.identity.kubeconfig}`,
       '--container-runtime=remote',
       `--container-runtime-endpoint=unix://${socket}`,
@@ -126,7 +126,37 @@ export class RealNode {
    * The recipe's KubeletConfiguration, with the real defaults for who may call the kubelet:
    * client certificates from the cluster CA (the API server has one) and webhook authorization.
    */
-  private kubeletConfiguration(opts: RealNodeOptions): Record<string, unknown> {
+  private get configFile(): string {
+    return join(this.dir, 'kubelet-config.json');
+  }
+
+  private writeKubeletConfiguration(serverTLSBootstrap: boolean): void {
+    writeFileSync(this.configFile, JSON.stringify(this.kubeletConfiguration(serverTLSBootstrap), null, 2));
+  }
+
+  /**
+   * What an admin does on a kubeadm node: change serverTLSBootstrap in the KubeletConfiguration
+   * and restart the kubelet (same flags, same identity; the Node stays registered).
+   */
+  async restartKubelet(serverTLSBootstrap: boolean): Promise<void> {
+    this.writeKubeletConfiguration(serverTLSBootstrap);
+    const kubelet = await restartProcess(this.dir, 'kubelet');
+    await waitFor(
+      'the restarted kubelet to listen',
+      // It listens once it answers TLS: with a certificate, or with the alert of one still missing.
+      async () =>
+        this.servedChain().then(
+          () => true,
+          (e: Error) => isNoCertificateAlert(e.message),
+        ),
+      {
+        timeoutMs: 30_000,
+        child: kubelet,
+      },
+    );
+  }
+
+  private kubeletConfiguration(serverTLSBootstrap: boolean): Record<string, unknown> {
     return {
       apiVersion: 'kubelet.config.k8s.io/v1beta1',
       kind: 'KubeletConfiguration',
@@ -135,7 +165,7 @@ export class RealNode {
       port: this.port,
       readOnlyPort: 0,
       healthzPort: 0,
-      serverTLSBootstrap: opts.serverTLSBootstrap ?? true,
+      serverTLSBootstrap,
       rotateCertificates: true,
       authentication: {
         anonymous: { enabled: false },
