@@ -125,6 +125,9 @@ export class RealNode {
   /**
    * The recipe's KubeletConfiguration, with the real defaults for who may call the kubelet:
    * client certificates from the cluster CA (the API server has one) and webhook authorization.
+   * Like every kubelet without protectKernelDefaults, it sets the machine's vm.overcommit_memory=1,
+   * kernel.panic=10 and kernel.panic_on_oops=1 (not namespaced; with protectKernelDefaults it
+   * would refuse to start on a machine that has other values).
    */
   private get configFile(): string {
     return join(this.dir, 'kubelet-config.json');
