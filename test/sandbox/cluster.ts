@@ -139,6 +139,10 @@ function makePki(pki: string): void {
   clientCert(pki, 'apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', ca);
   genKey(join(pki, 'sa.key'), 'rsa');
   rsaPublicKey(join(pki, 'sa.key'), join(pki, 'sa.pub'));
+  // The aggregation layer, as kubeadm sets it up: a CA of its own for the front proxy, whose client
+  // certificate the API server shows to extension API servers (metrics-server) on every request.
+  const frontProxy = makeCa(pki, 'front-proxy-ca', '/CN=front-proxy-ca');
+  clientCert(pki, 'front-proxy-client', '/CN=front-proxy-client', frontProxy);
 }
 
 async function boot(
@@ -230,6 +234,16 @@ async function boot(
     `--kubelet-client-certificate=${join(pki, 'apiserver-kubelet-client.crt')}`,
     `--kubelet-client-key=${join(pki, 'apiserver-kubelet-client.key')}`,
     '--endpoint-reconciler-type=none',
+    // The aggregation layer (APIService objects), as kubeadm configures it; routing to the
+    // Endpoints' addresses, as there is no kube-proxy to make Service IPs work.
+    `--requestheader-client-ca-file=${join(pki, 'front-proxy-ca.crt')}`,
+    '--requestheader-allowed-names=front-proxy-client',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-username-headers=X-Remote-User',
+    `--proxy-client-cert-file=${join(pki, 'front-proxy-client.crt')}`,
+    `--proxy-client-key-file=${join(pki, 'front-proxy-client.key')}`,
+    '--enable-aggregator-routing=true',
     '--allow-privileged=false',
     '--profiling=false',
     '--v=1',
