@@ -8,12 +8,20 @@ export const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 /** Debian's zsh, whose zpty module drives an interactive zsh on a pseudo-terminal. */
 export const ZSH = '/usr/bin/zsh';
 
+/** Debian's OCI tools: umoci builds the release image, skopeo reads it, runc runs it. */
+export const SKOPEO = '/usr/bin/skopeo';
+export const RUNC = '/usr/sbin/runc';
+export const UMOCI = '/usr/bin/umoci';
+
 /** Kept in step with scripts/xplat-setup.sh, which installs them. */
 const TOOLS = [
   QEMU_AARCH64,
   `${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`,
   `${ARM64_SYSROOT}/lib/libstdc++.so.6`,
   ZSH,
+  UMOCI,
+  SKOPEO,
+  RUNC,
 ];
 
 export class XplatToolsError extends Error {
