@@ -3,12 +3,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { imageOf } from '../plugin/src/approver/image.ts';
 import { fillRootfs, IMAGE_EXE, IMAGE_UID } from './image-rootfs.ts';
 import { ReleaseError } from './release-error.ts';
 import type { Target } from './targets.ts';
-
-/** The image's name; deploy/ and `approver install` refer to it with the release's version as tag. */
-export const IMAGE_REPOSITORY = 'ghcr.io/kubectl-certs/kubectl-certs';
 
 const INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
 
@@ -94,7 +92,7 @@ function addIndex(layout: string, version: string): void {
     size: Buffer.byteLength(index),
     annotations: {
       'org.opencontainers.image.ref.name': `v${version}`,
-      'io.containerd.image.name': `${IMAGE_REPOSITORY}:v${version}`,
+      'io.containerd.image.name': imageOf(version),
     },
   });
   writeFileSync(join(layout, 'index.json'), JSON.stringify(top));

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageOf } from '../../plugin/src/approver/image.ts';
 import { writeImageArchive } from '../../release/image-archive.ts';
 import { IMAGE_EXE, IMAGE_UID } from '../../release/image-rootfs.ts';
-import { IMAGE_REPOSITORY } from '../../release/oci-image.ts';
 import { targetById } from '../../release/targets.ts';
 import { QEMU_AARCH64, RUNC, requireXplatTools, SKOPEO, UMOCI } from './xplat-tools.ts';
 
@@ -115,7 +115,7 @@ describe('the release container image', { timeout: 180_000 }, () => {
       manifests: { annotations?: Record<string, string> }[];
     };
     expect(top.manifests.map((m) => m.annotations?.['io.containerd.image.name']).filter(Boolean)).toEqual([
-      `${IMAGE_REPOSITORY}:v${VERSION}`,
+      imageOf(VERSION),
     ]);
   });
 
