@@ -5,17 +5,15 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
-  readdirSync,
   readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { cacheDir } from './cache.ts';
+import { unpackDebs } from './debian-packages.ts';
 import { ReleaseError } from './release-error.ts';
 import type { Target } from './targets.ts';
 
@@ -158,32 +156,4 @@ function runtimeSysroot(arch: Target['arch']): string {
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   return dir;
-}
-
-/** apt-get download (not install) of `pkgs`, unpacked into `dir`; one apt-get update if needed. */
-function unpackDebs(pkgs: string[], dir: string): void {
-  const debs = mkdtempSync(join(tmpdir(), 'kc-debs-'));
-  mkdirSync(dir, { recursive: true });
-  try {
-    const download = () =>
-      spawnSync('apt-get', ['-o', 'APT::Sandbox::User=root', 'download', '-qq', ...pkgs], {
-        cwd: debs,
-        encoding: 'utf8',
-      });
-    let r = download();
-    if (r.status !== 0) {
-      spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'update', '-qq'], { stdio: 'ignore' });
-      r = download();
-    }
-    if (r.error || r.status !== 0)
-      throw new ReleaseError(
-        `apt-get download ${pkgs.join(' ')} failed: ${r.error?.message ?? r.stderr.trim().split('\n').pop()}`,
-      );
-    for (const deb of readdirSync(debs)) {
-      const x = spawnSync('dpkg-deb', ['-x', join(debs, deb), dir], { encoding: 'utf8' });
-      if (x.status !== 0) throw new ReleaseError(`dpkg-deb -x ${deb} failed: ${x.stderr.trim()}`);
-    }
-  } finally {
-    rmSync(debs, { recursive: true, force: true });
-  }
 }
