@@ -7,6 +7,8 @@ export const QEMU_AARCH64 = '/usr/bin/qemu-aarch64';
 export const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 /** Debian's zsh, whose zpty module drives an interactive zsh on a pseudo-terminal. */
 export const ZSH = '/usr/bin/zsh';
+/** Debian's fish, which runs the fish completion script. */
+export const FISH = '/usr/bin/fish';
 
 /** Debian's OCI tools: umoci builds the release image, skopeo reads it, runc runs it. */
 export const SKOPEO = '/usr/bin/skopeo';
@@ -19,6 +21,7 @@ const TOOLS = [
   `${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`,
   `${ARM64_SYSROOT}/lib/libstdc++.so.6`,
   ZSH,
+  FISH,
   UMOCI,
   SKOPEO,
   RUNC,
