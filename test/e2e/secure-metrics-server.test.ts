@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { Cluster } from '../sandbox/cluster.ts';
 import { type FakeKubelet, startFakeKubelet } from '../sandbox/fake-kubelet.ts';
 import { addNode, randomLoopbackIp } from '../sandbox/node-identity.ts';
@@ -217,6 +217,22 @@ describe('kubectl certs secure metrics-server (plan)', () => {
     expect(helm.stdout).toContain(
       "  managed by Helm (label app.kubernetes.io/managed-by=Helm): change it in Helm's source; an edit here would be undone at its next sync\n",
     );
+  });
+
+  it('prints chart values for the Helm release, which our lint passes, and warns about the kubelet that would fail', async () => {
+    const r = await runCli(['secure', 'metrics-server', '-n', 'monitoring', '--print-values'], admin);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `warning: kubelet ms-self would fail verification: x509: cannot validate certificate for ${selfSigned} because it doesn't contain any IP SANs\n`,
+    );
+    expect(r.stdout).toMatch(/^# metrics-server chart values: verified TLS on both legs/);
+    expect(parse(r.stdout)).toMatchObject({
+      args: ['--kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt'],
+      tls: { type: 'helm' },
+      apiService: { insecureSkipTLSVerify: false },
+    });
+    const lint = await runCli(['lint', '-', '-o', 'json'], admin, r.stdout);
+    expect(lint.code).toBe(0);
   });
 
   it("says which permission is missing, in the API server's words", async () => {

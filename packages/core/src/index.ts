@@ -14,6 +14,7 @@ export { ParseCache } from './lint/parsed-file.ts';
 export * from './lint/rule-docs.ts';
 export * from './lint/types.ts';
 export * from './secure/apiservice-leg.ts';
+export * from './secure/chart-values.ts';
 export * from './secure/external-manager.ts';
 export * from './secure/kubelet-bootstrap.ts';
 export * from './secure/kubelet-leg.ts';

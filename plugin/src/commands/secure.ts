@@ -10,12 +10,16 @@ export default class Secure extends BaseCommand {
   - the APIService leg: what the v1beta1.metrics.k8s.io APIService lacks (caBundle, insecureSkipTLSVerify, a serving certificate from a CA) and the steps that give it.
 It finds metrics-server by the labels of the release manifests (k8s-app=metrics-server) and of the Helm chart (app.kubernetes.io/name=metrics-server), in every namespace unless -n is given. Nothing is written: this is the plan.
 
-Exit status: 0 when both legs verify already, 3 when something is to change or blocks it, 1 on errors (none or several metrics-server found, RBAC, the API server).`;
+Exit status: 0 when both legs verify already (and with --print-values), 3 when something is to change or blocks it, 1 on errors (none or several metrics-server found, RBAC, the API server).`;
   static override examples = [
     { description: 'The plan:', command: 'kubectl certs secure metrics-server' },
     {
       description: 'A metrics-server of another name, as JSON:',
       command: 'kubectl certs secure metrics-server -n monitoring --name ms -o json',
+    },
+    {
+      description: 'The same end state as Helm chart values, for a GitOps repository:',
+      command: 'kubectl certs secure metrics-server --print-values > metrics-server-values.yaml',
     },
     {
       description: 'Accept that one node is not verified yet:',
@@ -41,6 +45,10 @@ Exit status: 0 when both legs verify already, 3 when something is to change or b
       delimiter: ',',
     }),
     'kubelet-timeout': Flags.string({ description: 'How long to wait for each kubelet.', default: '5s' }),
+    'print-values': Flags.boolean({
+      description:
+        'Print the metrics-server Helm chart values that give the same end state (for a Helm release, or an Argo CD or Flux source) instead of the plan; kubelets that would fail are warned about on stderr.',
+    }),
   };
 
   async run(): Promise<void> {
@@ -48,14 +56,16 @@ Exit status: 0 when both legs verify already, 3 when something is to change or b
     const g = this.globals(flags);
     if (flags.name && flags.selector) throw new UserError('--name and --selector do not go together', 2);
     const { secureMetricsServer } = await import('../secure/secure-metrics-server.ts');
-    const { output, exitCode } = await secureMetricsServer({
+    const { output, warnings, exitCode } = await secureMetricsServer({
       ...g,
       namespace: flags.namespace,
       name: flags.name,
       selector: flags.selector,
       allowUnverifiedNodes: flags['allow-unverified-nodes'] ?? [],
       kubeletTimeout: flags['kubelet-timeout'],
+      printValues: flags['print-values'],
     });
+    if (warnings) process.stderr.write(warnings);
     process.stdout.write(output);
     if (exitCode) this.exit(exitCode);
   }

@@ -1,4 +1,9 @@
-import { DEFAULT_ADDRESS_TYPES, type KubeletFacts, planSecureMetricsServer } from '@kubectl-certs/core';
+import {
+  DEFAULT_ADDRESS_TYPES,
+  type KubeletFacts,
+  metricsServerChartValues,
+  planSecureMetricsServer,
+} from '@kubectl-certs/core';
 import { createTwoFilesPatch } from 'diff';
 import { parseDuration } from '../duration.ts';
 import { inspectKubelets } from '../inspect/gather.ts';
@@ -17,10 +22,13 @@ export interface SecureSettings {
   selector?: string | undefined;
   allowUnverifiedNodes: string[];
   kubeletTimeout: string;
+  printValues?: boolean;
 }
 
 /** Reads the cluster, plans both legs, and renders the plan; writes nothing. */
-export async function secureMetricsServer(s: SecureSettings): Promise<{ output: string; exitCode: number }> {
+export async function secureMetricsServer(
+  s: SecureSettings,
+): Promise<{ output: string; warnings: string; exitCode: number }> {
   const { kc } = loadKubeConfig(s);
   const input = await gatherSecureInput(kc, s);
   const now = new Date();
@@ -45,6 +53,19 @@ export async function secureMetricsServer(s: SecureSettings): Promise<{ output: 
     allowUnverifiedNodes: s.allowUnverifiedNodes,
     now,
   });
+  if (s.printValues) {
+    const values = metricsServerChartValues(input.args, input.certManager);
+    const header = `# metrics-server chart values: verified TLS on both legs (kubectl certs secure metrics-server --print-values)\n`;
+    const failing = plan.kubelets.filter((k) => !k.verifies);
+    return {
+      output:
+        s.output === 'json' ? `${renderData(values, 'json')}\n` : `${header}${renderData(values, 'yaml')}\n`,
+      warnings: failing
+        .map((k) => `warning: kubelet ${k.node} would fail verification: ${k.reason}\n`)
+        .join(''),
+      exitCode: 0,
+    };
+  }
   const ref = `deployment/${plan.metricsServer.namespace}/${plan.metricsServer.name}`;
   const diff =
     plan.kubeletLeg.after === plan.kubeletLeg.before
@@ -58,7 +79,7 @@ export async function secureMetricsServer(s: SecureSettings): Promise<{ output: 
     s.output === 'table'
       ? renderPlan(plan, diff)
       : `${renderData({ ...plan, kubeletLeg: { ...plan.kubeletLeg, diff } }, s.output)}\n`;
-  return { output, exitCode: plan.done ? 0 : EXIT_CHANGES };
+  return { output, warnings: '', exitCode: plan.done ? 0 : EXIT_CHANGES };
 }
 
 /** metrics-server's --kubelet-preferred-address-types: the address it dials, so the one we judge. */
