@@ -1,9 +1,10 @@
 import type { CheckResult, NodeAddress } from '../csr-policy/types.ts';
 import { fail, info, pass, skip } from '../csr-policy/types.ts';
 import type { CertificateInfo } from '../x509/certificate.ts';
-import { issuedByServedCa, validityError, verifyChain } from '../x509/chain.ts';
+import { issuedByServedCa } from '../x509/chain.ts';
 import { formatSans } from '../x509/subject-alt-names.ts';
 import { hostnameError } from './hostname.ts';
+import { verifyServer } from './server-verification.ts';
 
 /** metrics-server's default --kubelet-preferred-address-types. */
 export const DEFAULT_ADDRESS_TYPES = ['InternalIP', 'ExternalIP', 'Hostname'];
@@ -120,35 +121,44 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
       : pass('self-signed', `issued by ${leaf.issuer.text}`),
   );
 
-  const expired = validityError(leaf, e.now);
-  checks.push(
-    expired ? fail('validity', expired) : pass('validity', `valid until ${leaf.notAfter.toISOString()}`),
+  const verification = await verifyServer(
+    chain,
+    e.roots.ok
+      ? e.roots.certs
+      : { unavailable: `cannot read the CA bundle from ${e.roots.source}: ${e.roots.error}` },
+    e.now,
   );
-
+  const leafProblem = verification.leaf;
+  checks.push(
+    leafProblem
+      ? fail('validity', leafProblem)
+      : pass('validity', `valid until ${leaf.notAfter.toISOString()}`),
+  );
+  const nameProblem = hostnameError(leaf, target.address);
+  checks.push(
+    nameProblem
+      ? fail('hostname', nameProblem)
+      : pass('hostname', `the certificate is valid for ${target.address}`),
+  );
+  const { authority } = verification;
+  const chainProblem = authority.ok ? undefined : authority.message;
+  checks.push(
+    !chainProblem
+      ? pass('chain', `chains to ${e.roots.source}`)
+      : fail('chain', e.roots.ok ? `${chainProblem} (trusting ${e.roots.source})` : chainProblem),
+  );
+  // Each address gets Go's whole verdict for that name, as metrics-server would if it dialled it.
+  const errorFor = verification.errorFor;
   const addresses: AddressResult[] = e.addresses.map((a) => {
-    const err = hostnameError(leaf, a.address);
+    const err = errorFor(a.address);
     return {
       type: a.type,
       address: a.address,
       used: a === target,
       ok: !err,
-      message: err ?? `the certificate is valid for ${a.address}`,
+      message: err ?? `a Go client verifies the certificate for ${a.address}`,
     };
   });
-  const used = addresses.find((a) => a.used) as AddressResult;
-  checks.push(used.ok ? pass('hostname', used.message) : fail('hostname', used.message));
-
-  let chainMessage: string;
-  if (e.roots.ok) {
-    const r = await verifyChain(chain, e.roots.certs, e.now);
-    chainMessage = r.ok ? `chains to ${e.roots.source}` : r.message;
-    checks.push(
-      r.ok ? pass('chain', chainMessage) : fail('chain', `${r.message} (trusting ${e.roots.source})`),
-    );
-  } else {
-    chainMessage = `cannot read the CA bundle from ${e.roots.source}: ${e.roots.error}`;
-    checks.push(fail('chain', chainMessage));
-  }
 
   checks.push(configzCheck(e));
   checks.push(
@@ -157,10 +167,7 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
       : pass('pending-csrs', 'no pending kubelet-serving CSR'),
   );
 
-  const goOrder = ['validity', 'hostname', 'chain'];
-  const cause = goOrder
-    .map((id) => checks.find((c) => c.id === id && c.outcome === 'fail'))
-    .find(Boolean)?.message;
+  const cause = errorFor(target.address);
   return {
     ...base,
     verdict: cause ? 'FAIL' : 'OK',
@@ -176,8 +183,9 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
     remediation: remediate(e, {
       selfSigned,
       failing: Boolean(cause),
-      expired: Boolean(expired),
-      chainFails: checks.some((c) => c.id === 'chain' && c.outcome === 'fail'),
+      expired: Boolean(leafProblem),
+      chainFails: Boolean(chainProblem),
+      unusable: UNUSABLE.some((u) => chainProblem?.includes(u)),
     }),
   };
 }
@@ -198,7 +206,11 @@ function configzCheck(e: KubeletEvidence): CheckResult {
     : fail('configz', text);
 }
 
+/** Chain errors that no CA bundle fixes: the certificate itself must be re-issued. */
+const UNUSABLE = ['incompatible key usage', 'insecure algorithm'];
+
 interface Findings {
+  unusable?: boolean;
   unreachable?: boolean;
   selfSigned?: boolean;
   failing?: boolean;
@@ -225,7 +237,11 @@ function remediate(e: KubeletEvidence, f: Findings): string[] {
     const which = e.pendingCsrs.length ? ` (pending now: ${e.pendingCsrs.join(', ')})` : '';
     steps.push(`Approve the kubelet's serving CSR${which}: kubectl certs approve-serving --node ${e.node}`);
   }
-  if (f.failing && f.chainFails && !f.selfSigned && !bootstrapOff) {
+  if (f.failing && f.unusable && !f.selfSigned) {
+    steps.push(
+      'Re-issue the kubelet\'s serving certificate: Go clients refuse it (it must allow "server auth" in its extended key usage and be signed with SHA-256 or better). With serverTLSBootstrap: true the kubelet requests one that the cluster signer issues so; delete the certificate files (tlsCertFile) it serves today.',
+    );
+  } else if (f.failing && f.chainFails && !f.selfSigned && !bootstrapOff) {
     steps.push(
       "The certificate is not signed by the CA checked here: point metrics-server's --kubelet-certificate-authority (and --ca-file of this command) at the CA that signs kubelet serving certificates.",
     );
