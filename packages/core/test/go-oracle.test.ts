@@ -105,6 +105,11 @@ const cases: Record<string, Case> = {
     roots: [root],
     names: ['w1', '10.0.0.11'],
   },
+  'a Common Name that matches, on a certificate whose SANs do not': {
+    served: [ssl.sign(ssl.csr(['CN = 10.0.0.11']).csr, root, [...SERVING, 'subjectAltName=DNS:w1'])],
+    roots: [root],
+    names: ['10.0.0.11', 'w1'],
+  },
   'a leaf whose intermediate is not served': { served: [leaf(inter)], roots: [root] },
   'a leaf of another CA': { served: [leaf(ecRoot)], roots: [root] },
   'a kubeadm self-signed kubelet (leaf and its own CA)': {
