@@ -1,10 +1,12 @@
 // Builds test/go-oracle (standard library only) with the sandbox's Go and runs it: Go's own verdict
 // on a served chain or a TLS endpoint, for tests that hold kubectl-certs' verdicts equal to it.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 
 const SOURCE_DIR = new URL('.', import.meta.url).pathname;
@@ -93,4 +95,14 @@ export async function goDial(addr: string, roots: string, now: Date): Promise<st
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A Go TLS server with no certificate to serve, like a kubelet whose serving CSR is still Pending. */
+export async function goServeWithoutCertificate(): Promise<{ host: string; port: number; stop(): void }> {
+  const child = spawn(goOracleBinary(), ['serve-without-certificate', '-addr', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  const [host, port] = line.split(/:(?=\d+$)/) as [string, string];
+  return { host, port: Number(port), stop: () => child.kill() };
 }

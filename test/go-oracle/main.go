@@ -3,12 +3,15 @@
 //
 //	go-oracle verify -chain served.pem -roots ca.pem -name 10.0.0.11 -time 2026-01-02T03:04:05Z
 //	go-oracle dial -addr 127.0.0.1:10250 -roots ca.pem -time 2026-01-02T03:04:05Z
+//	go-oracle serve-without-certificate -addr 127.0.0.1:0
 //
 // It prints one line: "OK", or the error text exactly as Go formats it. verify runs
 // x509.Certificate.Verify with the options crypto/tls builds for a client (DNSName, Roots, the
 // served certificates after the leaf as Intermediates, CurrentTime; KeyUsages left empty, so
 // serverAuth). dial does what net/http's Transport does before a request: a TCP dial, then a TLS
-// handshake with ServerName set to the host.
+// handshake with ServerName set to the host. serve-without-certificate is a TLS server that has no
+// certificate to serve, as a kubelet whose serving CSR is not approved yet (its GetCertificate
+// fails); it prints its address and serves until killed.
 // Standard library only; built by the tests with the sandbox's Go (Debian golang-1.19-go).
 package main
 
@@ -66,6 +69,8 @@ func main() {
 		fmt.Println(verdict(verify(certs, roots, *name, now)))
 	case "dial":
 		fmt.Println(verdict(dial(*addr, roots, now)))
+	case "serve-without-certificate":
+		serveWithoutCertificate(*addr)
 	default:
 		usage("unknown mode " + os.Args[1])
 	}
@@ -103,6 +108,29 @@ func dial(addr string, roots *x509.CertPool, now time.Time) error {
 	cfg := &tls.Config{RootCAs: roots, ServerName: host, Time: func() time.Time { return now }}
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // client-go's TLSHandshakeTimeout
 	return tls.Client(conn, cfg).Handshake()
+}
+
+// serveWithoutCertificate answers every handshake as the kubelet's certificate manager does
+// before it has a certificate: GetCertificate returns an error, so crypto/tls sends an alert.
+func serveWithoutCertificate(addr string) {
+	cfg := &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		return nil, errors.New("no serving certificate available for the kubelet")
+	}}
+	l, err := tls.Listen("tcp", addr, cfg)
+	if err != nil {
+		usage(err.Error())
+	}
+	fmt.Println(l.Addr().String())
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			_ = c.(*tls.Conn).Handshake()
+			c.Close()
+		}()
+	}
 }
 
 func verdict(err error) string {

@@ -145,12 +145,11 @@ describe('can a client that trusts the cluster CA verify this kubelet?', () => {
 
   it('FAIL with the connection error when the kubelet cannot be reached', async () => {
     const v = await judgeKubelet(
-      evidence({ served: { ok: false, error: 'connect ECONNREFUSED 10.0.0.11:10250' } }),
+      evidence({ served: { ok: false, error: 'dial tcp 10.0.0.11:10250: connect: connection refused' } }),
     );
     expect(v).toMatchObject({
       verdict: 'FAIL',
-      cause:
-        "cannot read the kubelet's certificate at https://10.0.0.11:10250: connect ECONNREFUSED 10.0.0.11:10250",
+      cause: 'dial tcp 10.0.0.11:10250: connect: connection refused',
     });
     expect(v.remediation[0]).toMatch(/^Make the kubelet reachable/);
   });

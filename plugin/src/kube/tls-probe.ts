@@ -1,12 +1,16 @@
 import type { X509Certificate } from 'node:crypto';
 import { connect, createSecureContext, type SecureContext } from 'node:tls';
 import { type CertificateInfo, parseCertificate } from '@kubectl-certs/core';
+import { goDialError } from './go-dial-error.ts';
 
 export type Probe = { ok: true; chain: CertificateInfo[] } | { ok: false; error: string };
 
 /**
  * Reads the certificate chain a TLS server (a kubelet, the API server) serves, without trusting it (judging it is core's job).
- * Never throws: a refused connection, a timeout or a TLS failure is the result.
+ * Never throws: a refused connection, a timeout or a TLS failure is the result, worded as Go's
+ * net/http words it (what metrics-server logs).
+ * The chain is the one OpenSSL links from what the server sent (leaf, then each issuer found among
+ * the sent certificates); Node exposes no other, so sent certificates that issue nothing are not in it.
  */
 // Nothing is verified here, so one empty context serves every connection (tls.connect would
 // otherwise build a context, with the default root store, per connection).
@@ -62,6 +66,8 @@ export function readServedChain(host: string, port: number, timeoutMs: number): 
       socket.destroy();
       resolve({ ok: false, error: `no TLS answer within ${timeoutMs / 1000}s` });
     });
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve({ ok: false, error: e.message }));
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      resolve({ ok: false, error: goDialError(e, host, port) }),
+    );
   });
 }

@@ -15,7 +15,7 @@ export interface KubeletEvidence {
   addresses: NodeAddress[];
   port: number;
   preferredAddressTypes: string[];
-  /** The chain served at the endpoint metrics-server would use (leaf first), or why it could not be read. */
+  /** The chain served at the endpoint metrics-server would use (leaf first), or why it could not be read (Go's words: it is the cause). */
   served: { ok: true; chain: CertificateInfo[] } | { ok: false; error: string };
   /** The CA bundle a client trusts, and where it came from. */
   roots:
@@ -41,7 +41,7 @@ export interface KubeletVerdict {
   node: string;
   endpoint: string;
   verdict: 'OK' | 'FAIL';
-  /** The error metrics-server would log (Go's wording), when FAIL. */
+  /** The error metrics-server would log (Go's exact text, as a Go 1.19 client prints it), when FAIL. */
   cause?: string;
   certificate?: { subject: string; issuer: string; selfSigned: boolean; notAfter: string; sans: string[] };
   addresses: AddressResult[];
@@ -71,8 +71,9 @@ export function isKubeletSelfSigned(leaf: CertificateInfo, chain: CertificateInf
 
 /**
  * Would a client that trusts `roots` (like metrics-server with --kubelet-certificate-authority)
- * verify this kubelet? Go's order decides the first cause: validity period, then the host
- * (the address metrics-server dials), then the chain to a trusted root.
+ * verify this kubelet? The cause is Go's Certificate.Verify error for the address metrics-server
+ * dials (see verifyServer: the leaf, then the name, then the chain and its key usage); the checks
+ * show each step, and every address line is Go's verdict for that address.
  */
 export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> {
   const target = preferredAddress(e.addresses, e.preferredAddressTypes);
@@ -103,7 +104,7 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
     return {
       ...base,
       verdict: 'FAIL',
-      cause: checks[0]?.message,
+      cause: e.served.error,
       addresses,
       remediation: remediate(e, { unreachable: true }),
     };
