@@ -41,6 +41,11 @@ const root = ca('kubernetes');
 const inter = ca('kubelet-serving-ca', root);
 const ecRoot = ca('ec-root', undefined, { key: 'p256' });
 const shortInter = ca('short-lived-ca', root, { days: 1 });
+// One intermediate key certified twice: a copy that expires tomorrow and one that lasts a year.
+const interKey = ssl.csr(['CN = reissued-ca']);
+const reissuedShort: Issued = { cert: ssl.sign(interKey.csr, root, CA, 1), key: interKey.key };
+const reissued: Issued = { cert: ssl.sign(interKey.csr, root, CA), key: interKey.key };
+const secondImpostor = ca('kubernetes');
 const shortRoot = ca('short-lived-root', undefined, { days: 1 });
 const shortRootInter = ca('inter-of-short-root', shortRoot);
 const impostor = ca('kubernetes'); // the CA's name, another key: a CA that was regenerated
@@ -147,6 +152,33 @@ const cases: Record<string, Case> = {
     served: [leaf(shortRootInter), shortRootInter.cert],
     roots: [shortRoot],
     at: later(2),
+  },
+  'an expired copy of the intermediate served before a valid one: Go uses the valid one': {
+    served: [leaf(reissued), reissuedShort.cert, reissued.cert],
+    roots: [root],
+    at: later(2),
+  },
+  'a valid copy of the intermediate served before an expired one: the later error does not count': {
+    served: [leaf(reissued), reissued.cert, reissuedShort.cert],
+    roots: [root],
+    at: later(2),
+  },
+  'only an expired copy of the intermediate': {
+    served: [leaf(reissued), reissuedShort.cert],
+    roots: [root],
+    at: later(2),
+  },
+  'a CA bundle with the old and the new CA of one name (during a CA rotation)': {
+    served: [leaf(root)],
+    roots: [impostor, root],
+  },
+  'a CA bundle with two CAs of the name, neither the issuer: the first failure is the hint': {
+    served: [leaf(root)],
+    roots: [ecImpostor, secondImpostor, impostor],
+  },
+  'an ECDSA P-256 CA signing with SHA-384': {
+    served: [leaf(ecRoot, undefined, { digest: 'sha384' })],
+    roots: [ecRoot],
   },
   'an expired leaf': { served: [leaf(root, undefined, { days: 1 })], roots: [root], at: later(2) },
   'a leaf not valid yet': { served: [leaf(root)], roots: [root], at: later(-1) },
