@@ -14,6 +14,10 @@ const selfLeaf = ssl.sign(ssl.csr(['CN = worker-1@1700000000']).csr, selfCa, ['s
 const issuedPem = ssl.sign(ssl.csr(['O = system:nodes', 'CN = system:node:worker-1']).csr, clusterCa, [
   'subjectAltName=DNS:worker-1,IP:10.0.0.11',
 ]);
+const clientOnlyPem = ssl.sign(ssl.csr(['O = system:nodes', 'CN = system:node:worker-1']).csr, clusterCa, [
+  'extendedKeyUsage=clientAuth',
+  'subjectAltName=DNS:worker-1,IP:10.0.0.11',
+]);
 const foreignPem = ssl.sign(ssl.csr(['CN = system:node:worker-1']).csr, otherCa, [
   'subjectAltName=DNS:worker-1,IP:10.0.0.11',
 ]);
@@ -117,6 +121,18 @@ describe('can a client that trusts the cluster CA verify this kubelet?', () => {
       'x509: certificate signed by unknown authority (trusting kube-root-ca.crt)',
     );
     expect(v.remediation[0]).toMatch(/not signed by the CA checked here/);
+  });
+
+  it('says to re-issue a certificate that no CA bundle makes acceptable (no serverAuth)', async () => {
+    const v = await judgeKubelet(
+      evidence({
+        served: { ok: true, chain: parseCertificates(clientOnlyPem) },
+        configz: { ok: true, serverTLSBootstrap: true, rotateCertificates: true },
+      }),
+    );
+    expect(v.cause).toBe('x509: certificate specifies an incompatible key usage');
+    expect(v.remediation[0]).toMatch(/^Re-issue the kubelet's serving certificate: Go clients refuse it/);
+    expect(v.remediation.join('\n')).not.toMatch(/not signed by the CA checked here/);
   });
 
   it('reports an expired certificate first, as Go does', async () => {
