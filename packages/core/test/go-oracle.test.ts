@@ -46,6 +46,13 @@ const interKey = ssl.csr(['CN = reissued-ca']);
 const reissuedShort: Issued = { cert: ssl.sign(interKey.csr, root, CA, 1), key: interKey.key };
 const reissued: Issued = { cert: ssl.sign(interKey.csr, root, CA), key: interKey.key };
 const secondImpostor = ca('kubernetes');
+// Names Go prints with %q in its hint: quotes and non-ASCII; no CN (the O instead); neither (the serial).
+const quoted = ca('Kübernetes \\"prod\\"', root);
+const quotedImpostor = ca('Kübernetes \\"prod\\"', root);
+const orgOnly = ssl.selfSigned('/O=Example Org', { ext: CA });
+const orgOnlyImpostor = ssl.selfSigned('/O=Example Org', { ext: CA });
+const nameless = ssl.selfSigned('/C=DE', { ext: CA });
+const namelessImpostor = ssl.selfSigned('/C=DE', { ext: CA });
 const shortRoot = ca('short-lived-root', undefined, { days: 1 });
 const shortRootInter = ca('inter-of-short-root', shortRoot);
 const impostor = ca('kubernetes'); // the CA's name, another key: a CA that was regenerated
@@ -176,6 +183,12 @@ const cases: Record<string, Case> = {
     served: [leaf(root)],
     roots: [ecImpostor, secondImpostor, impostor],
   },
+  'a hint naming a CA with quotes and non-ASCII in its name': {
+    served: [leaf(quoted)],
+    roots: [quotedImpostor],
+  },
+  'a hint naming a CA without a CN by its O': { served: [leaf(orgOnly)], roots: [orgOnlyImpostor] },
+  'a hint naming a CA without CN or O by its serial': { served: [leaf(nameless)], roots: [namelessImpostor] },
   'an ECDSA P-256 CA signing with SHA-384': {
     served: [leaf(ecRoot, undefined, { digest: 'sha384' })],
     roots: [ecRoot],
