@@ -43,9 +43,30 @@ const good = serving(root, ['extendedKeyUsage=serverAuth', 'subjectAltName=DNS:w
 const otherIp = serving(root, ['extendedKeyUsage=serverAuth', 'subjectAltName=IP:10.0.0.11']);
 const clientOnly = serving(root, ['extendedKeyUsage=clientAuth', 'subjectAltName=IP:127.0.0.1']);
 const underShort = serving(shortInter, ['extendedKeyUsage=serverAuth', 'subjectAltName=IP:127.0.0.1']);
+// The same intermediate key certified twice (one copy expires tomorrow): a stale bundle file.
+const renewedInter: Issued = { cert: ssl.sign(interReq.csr, root, CA), key: interReq.key };
+// An intermediate of the same name with another key (and key ids that say so): Go still tries it,
+// and names it in its hint, so the probe must hand it over as sent.
+const KEY_IDS = ['subjectKeyIdentifier=hash', 'authorityKeyIdentifier=keyid'];
+const keyIdInterReq = ssl.csr(['CN = kubelet-serving-ca']);
+const keyIdInter: Issued = {
+  cert: ssl.sign(keyIdInterReq.csr, root, [...CA, ...KEY_IDS]),
+  key: keyIdInterReq.key,
+};
+const underKeyIdInter = serving(keyIdInter, [
+  ...KEY_IDS,
+  'extendedKeyUsage=serverAuth',
+  'subjectAltName=IP:127.0.0.1',
+]);
+const wrongInter = ssl.sign(ssl.csr(['CN = kubelet-serving-ca']).csr, root, [...CA, ...KEY_IDS]);
+const underShortWithKeyId = serving(shortInter, [
+  ...KEY_IDS,
+  'extendedKeyUsage=serverAuth',
+  'subjectAltName=IP:127.0.0.1',
+]);
 
-const tls = (cert: string[], key: string) =>
-  listen(createTlsServer({ cert: cert.join(''), key }, (s) => s.end()));
+const tls = (cert: string[], key: string, opts: { minVersion?: 'TLSv1.3' } = {}) =>
+  listen(createTlsServer({ cert: cert.join(''), key, ...opts }, (s) => s.end()));
 
 const endpoints: Record<string, () => Promise<{ host: string; port: number }>> = {
   'a closed port': async () => {
@@ -67,6 +88,16 @@ const endpoints: Record<string, () => Promise<{ host: string; port: number }>> =
   'a kubelet serving a certificate without serverAuth': () => tls([clientOnly.cert], clientOnly.key),
   'a kubelet serving its certificate with an expired intermediate': () =>
     tls([underShort.cert, shortInter.cert], underShort.key),
+  'a kubelet serving the expired copy of its intermediate, then the renewed one: Go uses the renewed one':
+    () => tls([underShort.cert, shortInter.cert, renewedInter.cert], underShort.key),
+  'a kubelet serving the renewed copy of its intermediate, then the expired one': () =>
+    tls([underShort.cert, renewedInter.cert, shortInter.cert], underShort.key),
+  'a kubelet serving a wrong intermediate of the right name before the right one': () =>
+    tls([underKeyIdInter.cert, wrongInter, keyIdInter.cert], underKeyIdInter.key),
+  'a kubelet serving a wrong intermediate of the right name (another key)': () =>
+    tls([underShortWithKeyId.cert, wrongInter], underShortWithKeyId.key),
+  'a kubelet that speaks only TLS 1.3 (tlsMinVersion: VersionTLS13)': () =>
+    tls([good.cert], good.key, { minVersion: 'TLSv1.3' }),
 };
 
 describe('inspect-kubelet on a real endpoint says what Go 1.19 net/http says (the Go oracle)', () => {

@@ -9,8 +9,9 @@ export type Probe = { ok: true; chain: CertificateInfo[] } | { ok: false; error:
  * Reads the certificate chain a TLS server (a kubelet, the API server) serves, without trusting it (judging it is core's job).
  * Never throws: a refused connection, a timeout or a TLS failure is the result, worded as Go's
  * net/http words it (what metrics-server logs).
- * The chain is the one OpenSSL links from what the server sent (leaf, then each issuer found among
- * the sent certificates); Node exposes no other, so sent certificates that issue nothing are not in it.
+ * The chain is what the server sent, in its order (Go's client verifies exactly that: the leaf,
+ * the rest as intermediates); plugin/test/go-dial-oracle.test.ts holds it for stale, renewed and
+ * wrong intermediates. The walk stops at a repeated certificate, which Go's pool ignores too.
  */
 // Nothing is verified here, so one empty context serves every connection (tls.connect would
 // otherwise build a context, with the default root store, per connection).
