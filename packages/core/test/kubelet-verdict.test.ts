@@ -18,6 +18,13 @@ const clientOnlyPem = ssl.sign(ssl.csr(['O = system:nodes', 'CN = system:node:wo
   'extendedKeyUsage=clientAuth',
   'subjectAltName=DNS:worker-1,IP:10.0.0.11',
 ]);
+const sha1Pem = ssl.sign(
+  ssl.csr(['O = system:nodes', 'CN = system:node:worker-1']).csr,
+  clusterCa,
+  ['extendedKeyUsage=serverAuth', 'subjectAltName=DNS:worker-1,IP:10.0.0.11'],
+  365,
+  'sha1',
+);
 const foreignPem = ssl.sign(ssl.csr(['CN = system:node:worker-1']).csr, otherCa, [
   'subjectAltName=DNS:worker-1,IP:10.0.0.11',
 ]);
@@ -123,14 +130,17 @@ describe('can a client that trusts the cluster CA verify this kubelet?', () => {
     expect(v.remediation[0]).toMatch(/not signed by the CA checked here/);
   });
 
-  it('says to re-issue a certificate that no CA bundle makes acceptable (no serverAuth)', async () => {
+  it.each([
+    ['without serverAuth', () => clientOnlyPem, 'x509: certificate specifies an incompatible key usage'],
+    ['signed with SHA-1', () => sha1Pem, expect.stringContaining('insecure algorithm SHA1-RSA')],
+  ])('says to re-issue a certificate %s, which no CA bundle makes acceptable', async (_n, pem, cause) => {
     const v = await judgeKubelet(
       evidence({
-        served: { ok: true, chain: parseCertificates(clientOnlyPem) },
+        served: { ok: true, chain: parseCertificates(pem()) },
         configz: { ok: true, serverTLSBootstrap: true, rotateCertificates: true },
       }),
     );
-    expect(v.cause).toBe('x509: certificate specifies an incompatible key usage');
+    expect(v.cause).toEqual(cause);
     expect(v.remediation[0]).toMatch(/^Re-issue the kubelet's serving certificate: Go clients refuse it/);
     expect(v.remediation.join('\n')).not.toMatch(/not signed by the CA checked here/);
   });

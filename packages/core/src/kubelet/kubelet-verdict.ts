@@ -186,7 +186,7 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
       failing: Boolean(cause),
       expired: Boolean(leafProblem),
       chainFails: Boolean(chainProblem),
-      unusable: UNUSABLE.some((u) => chainProblem?.includes(u)),
+      unusable: authority.failure === 'incompatible-usage' || Boolean(chainProblem?.includes(INSECURE)),
     }),
   };
 }
@@ -207,10 +207,11 @@ function configzCheck(e: KubeletEvidence): CheckResult {
     : fail('configz', text);
 }
 
-/** Chain errors that no CA bundle fixes: the certificate itself must be re-issued. */
-const UNUSABLE = ['incompatible key usage', 'insecure algorithm'];
+/** In Go's hint when the certificate is signed with SHA-1 or MD5: no CA bundle fixes that, re-issuing does. */
+const INSECURE = 'insecure algorithm';
 
 interface Findings {
+  /** The certificate itself is refused (no serverAuth, an insecure signature): it must be re-issued. */
   unusable?: boolean;
   unreachable?: boolean;
   selfSigned?: boolean;

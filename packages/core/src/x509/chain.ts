@@ -239,11 +239,6 @@ export function issuedByServedCa(leaf: CertificateInfo, servedWith: readonly Cer
   return servedWith.some((ca) => ca.selfIssued && ca.subject.text === leaf.issuer.text);
 }
 
-/** Go's error when `now` is outside the certificate's validity period, else undefined. */
-export function validityError(c: CertificateInfo, now: Date): string | undefined {
-  return validityFailure(c, now)?.message;
-}
-
 function validityFailure(c: CertificateInfo, now: Date): Failure | undefined {
   const t = goTime(now);
   if (now < c.notBefore) {
