@@ -28,7 +28,15 @@ export function goOracleBinary(): string {
   const go = join(GOROOT, 'bin', 'go');
   if (!existsSync(go))
     throw new Error(`Go not found at ${go}: run scripts/sandbox-build.sh (it installs golang-1.19-go)`);
-  const env = { ...process.env, GOROOT, GOTOOLCHAIN: 'local', GOFLAGS: '', CGO_ENABLED: '0' };
+  // Module mode (test/go-oracle/go.mod, no dependencies), whatever the caller's GO111MODULE says.
+  const env = {
+    ...process.env,
+    GOROOT,
+    GO111MODULE: 'on',
+    GOTOOLCHAIN: 'local',
+    GOFLAGS: '',
+    CGO_ENABLED: '0',
+  };
   const version = execFileSync(go, ['version'], { env }).toString().trim();
   const hash = createHash('sha256').update(version);
   for (const f of ['go.mod', 'main.go']) hash.update(readFileSync(join(SOURCE_DIR, f)));
