@@ -1,4 +1,5 @@
 import { documentKind } from './document-kind.ts';
+import { withListItems } from './list-items.ts';
 import { findingInFile, inFile, type ParseCache, parseFile } from './parsed-file.ts';
 import { apiserverKubeletCa } from './rules/apiserver-kubelet-ca.ts';
 import { apiserviceInsecure } from './rules/apiservice-insecure.ts';
@@ -39,7 +40,7 @@ export const SYNTAX_RULE = 'yaml-syntax';
 /**
  * Lints every document of a YAML file. A syntax error is one finding with its line and column
  * (nothing else is reported for that file); YAML that is not a known Kubernetes document gives
- * nothing. Never throws on input. An editor passes a `cache` per open file, so that linting again
+ * nothing. The items of a list object (`kubectl get -o yaml`) are linted as documents. Never throws on input. An editor passes a `cache` per open file, so that linting again
  * after an edit re-parses only the documents that changed.
  */
 export function lint(text: string, options: Partial<LintOptions> = {}, cache?: ParseCache): Finding[] {
@@ -64,9 +65,10 @@ export function lint(text: string, options: Partial<LintOptions> = {}, cache?: P
     (r) => (!opts.rules || opts.rules.includes(r.id)) && !opts.disable?.includes(r.id),
   );
   const eol = detectEol(text);
-  const docs = chunks.flatMap((c) => c.docs);
-  return chunks.flatMap((c) =>
-    c.docs.flatMap((doc) => {
+  const perChunk = chunks.map((c) => ({ c, chunkDocs: c.docs.flatMap(withListItems) }));
+  const docs = perChunk.flatMap((p) => p.chunkDocs);
+  return perChunk.flatMap(({ c, chunkDocs }) =>
+    chunkDocs.flatMap((doc) => {
       const ctx = {
         text: c.text,
         doc,
