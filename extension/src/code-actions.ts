@@ -83,7 +83,7 @@ export class CodeActions implements vscode.CodeActionProvider {
   private fixAll(doc: vscode.TextDocument): vscode.CodeAction[] {
     if (!this.diagnostics.findings(doc).some((f: Finding) => f.fixes.length > 0)) return [];
     const before = doc.getText();
-    const { text } = fixAll(before, lintOptions(settingsFor(doc.uri), new Date()));
+    const { text } = fixAll(before, { ...lintOptions(settingsFor(doc.uri), new Date()), path: doc.uri.path });
     if (text === before) return [];
     const action = new vscode.CodeAction(FIX_ALL_TITLE, FIX_ALL_KIND);
     action.edit = workspaceEdit(doc, [editBetween(before, text)]);

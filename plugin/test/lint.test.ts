@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -170,5 +170,37 @@ describe('kubectl certs lint --apiservice-ca-file', () => {
     const r = cli(['manifests/apiservice.yaml', '--apiservice-ca-file', file, '--fix']);
     expect([r.code, r.stderr.trim()]).toEqual([2, expect.stringMatching(message)]);
     expect(readFileSync(join(dir, 'manifests/apiservice.yaml'), 'utf8')).toBe(apiService);
+  });
+});
+
+describe('kubectl certs lint on a Helm chart folder', () => {
+  const chart = new URL('../../packages/core/test/lint/fixtures/metrics-server-chart/', import.meta.url)
+    .pathname;
+
+  it.each([
+    ['the default --fail-on', []],
+    ['--fail-on info', ['--fail-on', 'info']],
+  ])(
+    'each template is one info notice (no syntax error), the values are linted, exit 0 with %s',
+    (_n, flags) => {
+      const r = cli([chart, ...flags]);
+      expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(
+          /templates\/apiservice\.yaml:1:1: info template-file Not linted: a Helm template /,
+        ),
+        expect.stringMatching(
+          /templates\/deployment\.yaml:4:9: info template-file Not linted: a Helm template /,
+        ),
+      ]);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+    },
+  );
+
+  it('--fix leaves the templates alone', () => {
+    cpSync(chart, join(dir, 'chart'), { recursive: true });
+    const file = join(dir, 'chart/templates/deployment.yaml');
+    const before = readFileSync(file, 'utf8');
+    expect(cli(['chart', '--fix'])).toMatchObject({ code: 0 });
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });

@@ -72,7 +72,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       throw new UserError('name the files or folders to lint (or - for standard input)', 2);
     if (flags.fix && flags.diff)
       throw new UserError('--fix and --diff do not go together: --diff shows, --fix writes', 2);
-    const { fixAll, lint, RULES } = await import('@kubectl-certs/core');
+    const { fixAll, lint, RULES, NOTICE_RULES } = await import('@kubectl-certs/core');
     const known = [...RULES.map((r) => r.id), 'yaml-syntax'];
     for (const id of [...(flags.rule ?? []), ...(flags.disable ?? [])])
       if (!known.includes(id)) throw new UserError(`unknown rule "${id}" (rules: ${known.join(', ')})`, 2);
@@ -96,8 +96,9 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
         report.push({ file: input.name, findings: [], error: input.error ?? 'unreadable' });
         continue;
       }
+      const fileOptions = { ...options, path: input.name === '-' ? undefined : input.name };
       if (flags.fix || flags.diff) {
-        const { text } = fixAll(input.text, options);
+        const { text } = fixAll(input.text, fileOptions);
         if (flags.diff && text !== input.text)
           this.log(
             createTwoFilesPatch(`a/${input.name}`, `b/${input.name}`, input.text, text, '', '').trimEnd(),
@@ -106,14 +107,14 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
         if (flags.fix && input.name === '-') process.stdout.write(text);
         input.text = flags.fix ? text : input.text;
       }
-      const findings = lint(input.text, options);
+      const findings = lint(input.text, fileOptions);
       if (findings.some((f) => f.ruleId === 'yaml-syntax')) unreadable = true;
       report.push({ file: input.name, findings });
     }
     if (!flags.diff && !(flags.fix && paths.includes('-'))) await this.print(report, output);
     const threshold = SEVERITY_RANK[flags['fail-on'] as keyof typeof SEVERITY_RANK];
     const failing = report.some((r) =>
-      r.findings.some((f) => f.ruleId !== 'yaml-syntax' && SEVERITY_RANK[f.severity] >= threshold),
+      r.findings.some((f) => !NOTICE_RULES.includes(f.ruleId) && SEVERITY_RANK[f.severity] >= threshold),
     );
     process.exitCode = unreadable ? EXIT_UNREADABLE : failing ? EXIT_FINDINGS : 0;
   }

@@ -1,3 +1,4 @@
+import { Document } from 'yaml';
 import { documentKind } from './document-kind.ts';
 import { withListItems } from './list-items.ts';
 import { findingInFile, inFile, type ParseCache, parseFile } from './parsed-file.ts';
@@ -14,8 +15,10 @@ import { kubeletCaMount } from './rules/kubelet-ca-mount.ts';
 import { kubeletServingBootstrap } from './rules/kubelet-serving-bootstrap.ts';
 import { kubesprayMetricsServerInsecure } from './rules/kubespray-metrics-server-insecure.ts';
 import { kubesprayServingCertificates } from './rules/kubespray-serving-certificates.ts';
+import { templateFile } from './rules/template-file.ts';
 import { tlsCertKeyPair } from './rules/tls-cert-key-pair.ts';
-import { detectEol, textRange } from './source-text.ts';
+import { detectEol, lineCounterOf, textRange } from './source-text.ts';
+import { isTemplateFile } from './templates.ts';
 import { DEFAULT_LINT_OPTIONS, type Finding, type LintOptions, type Rule } from './types.ts';
 
 export const RULES: readonly Rule[] = [
@@ -33,19 +36,30 @@ export const RULES: readonly Rule[] = [
   kubesprayServingCertificates,
   kubesprayMetricsServerInsecure,
   apiserverKubeletCa,
+  templateFile,
 ];
 
 export const SYNTAX_RULE = 'yaml-syntax';
 
 /**
+ * Rules whose findings are about the file rather than its settings (not YAML, a template): they
+ * never count towards a failing exit status (a syntax error has an exit status of its own).
+ */
+export const NOTICE_RULES: readonly string[] = [SYNTAX_RULE, templateFile.id];
+
+/**
  * Lints every document of a YAML file. A syntax error is one finding with its line and column
  * (nothing else is reported for that file); YAML that is not a known Kubernetes document gives
- * nothing. The items of a list object (`kubectl get -o yaml`) are linted as documents. Never throws on input. An editor passes a `cache` per open file, so that linting again
+ * nothing; a Helm or Jinja template gives one notice (never a syntax error). The items of a list object (`kubectl get -o yaml`) are linted as documents. Never throws on input. An editor passes a `cache` per open file, so that linting again
  * after an edit re-parses only the documents that changed.
  */
 export function lint(text: string, options: Partial<LintOptions> = {}, cache?: ParseCache): Finding[] {
   const opts = { ...DEFAULT_LINT_OPTIONS, ...options };
   const chunks = parseFile(text, cache);
+  const rules = RULES.filter(
+    (r) => (!opts.rules || opts.rules.includes(r.id)) && !opts.disable?.includes(r.id),
+  );
+  if (isTemplateFile(text, chunks, opts.path)) return lintTemplate(text, rules, opts);
   for (const c of chunks) {
     const e = c.docs.flatMap((d) => d.errors)[0];
     if (!e) continue;
@@ -61,9 +75,6 @@ export function lint(text: string, options: Partial<LintOptions> = {}, cache?: P
       },
     ];
   }
-  const rules = RULES.filter(
-    (r) => (!opts.rules || opts.rules.includes(r.id)) && !opts.disable?.includes(r.id),
-  );
   const eol = detectEol(text);
   const perChunk = chunks.map((c) => ({ c, chunkDocs: c.docs.flatMap(withListItems) }));
   const docs = perChunk.flatMap((p) => p.chunkDocs);
@@ -81,4 +92,18 @@ export function lint(text: string, options: Partial<LintOptions> = {}, cache?: P
       return rules.flatMap((r) => r.check(ctx)).map((f) => findingInFile(f, c));
     }),
   );
+}
+
+/** A template's text is not its documents: the rules see the whole file as one "template". */
+function lintTemplate(text: string, rules: readonly Rule[], options: LintOptions): Finding[] {
+  const ctx = {
+    text,
+    doc: new Document() as unknown as Document.Parsed,
+    docs: [],
+    kind: 'template' as const,
+    lineCounter: lineCounterOf(text),
+    options,
+    eol: detectEol(text),
+  };
+  return rules.flatMap((r) => r.check(ctx));
 }

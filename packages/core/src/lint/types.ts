@@ -41,6 +41,8 @@ export type DocumentKind =
   | 'kubeadm-configuration'
   | 'metrics-server-helm-values'
   | 'kubespray-variables'
+  /** A whole file of Helm or Jinja template text (lint gives it to the rules in place of its documents). */
+  | 'template'
   | 'unknown';
 
 export interface LintOptions {
@@ -56,6 +58,11 @@ export interface LintOptions {
   apiserviceCaPem?: string | undefined;
   /** The clock for expiry rules (injected; the shells pass the real time). */
   now?: Date | undefined;
+  /**
+   * The file's path, when it has one: a file under a Helm chart's templates/ folder is a template
+   * even where its markup happens to parse as YAML.
+   */
+  path?: string | undefined;
 }
 
 export const DEFAULT_LINT_OPTIONS: LintOptions = { kubeletCaMountPath: '/etc/kubernetes/kubelet-ca' };
