@@ -52,7 +52,8 @@ export class CodeActions implements vscode.CodeActionProvider {
       return (finding?.fixes ?? []).map((fix, i) => {
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         action.diagnostics = [d];
-        action.isPreferred = i === 0;
+        // A cluster-wide fix is for a person to choose: never the one auto-fix applies.
+        action.isPreferred = i === 0 && !fix.clusterWide;
         action.edit = workspaceEdit(doc, fix.edits);
         return action;
       });

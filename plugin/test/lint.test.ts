@@ -204,3 +204,60 @@ describe('kubectl certs lint on a Helm chart folder', () => {
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });
+
+describe('kubectl certs lint: cluster-wide fixes only when asked', () => {
+  const manifest = new URL('../../packages/core/test/lint/fixtures/kube-apiserver.yaml', import.meta.url)
+    .pathname;
+  const FLAG = '    - --kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt\n';
+  const copy = () => {
+    writeFileSync(join(dir, 'manifests/kube-apiserver.yaml'), readFileSync(manifest, 'utf8'));
+    return readFileSync(manifest, 'utf8');
+  };
+  const written = () => readFileSync(join(dir, 'manifests/kube-apiserver.yaml'), 'utf8');
+
+  it('--fix leaves a kube-apiserver static Pod as it is and reports the finding it left', () => {
+    const before = copy();
+    const r = cli(['manifests/kube-apiserver.yaml', '--fix']);
+    expect(written()).toBe(before);
+    expect(r.stdout).toMatch(
+      /^manifests\/kube-apiserver\.yaml:\d+:\d+: info apiserver-kubelet-ca kube-apiserver runs without --kubelet-certificate-authority/,
+    );
+    expect(r.code).toBe(0);
+  });
+
+  it.each([['--fix --fix-cluster-wide writes it', ['--fix', '--fix-cluster-wide']]])('%s', (_n, flags) => {
+    const before = copy();
+    const r = cli(['manifests/kube-apiserver.yaml', ...flags]);
+    expect(written()).toBe(
+      before.replace(
+        '    - --tls-private-key-file=/etc/kubernetes/pki/apiserver.key\n',
+        `    - --tls-private-key-file=/etc/kubernetes/pki/apiserver.key\n${FLAG}`,
+      ),
+    );
+    expect([r.code, r.stdout]).toEqual([0, '']);
+  });
+
+  it('--diff shows it only with --fix-cluster-wide', () => {
+    copy();
+    expect(cli(['manifests/kube-apiserver.yaml', '--diff']).stdout).toBe('');
+    expect(cli(['manifests/kube-apiserver.yaml', '--diff', '--fix-cluster-wide']).stdout).toContain(
+      `+${FLAG}`,
+    );
+  });
+
+  it('--fix-cluster-wide alone is a usage error (exit 2)', () => {
+    const r = cli(['manifests', '--fix-cluster-wide']);
+    expect([r.code, r.stderr.trim()]).toEqual([2, 'error: --fix-cluster-wide goes with --fix or --diff']);
+  });
+
+  it('--help says which fixes --fix applies', () => {
+    const r = spawnSync(process.execPath, [BIN, 'lint', '--help'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: dir },
+    });
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(
+      '--fix (and --diff) apply the preferred fix of each finding, except a fix that changes cluster-wide behaviour',
+    );
+    expect(r.stdout).toContain('--fix-cluster-wide');
+  });
+});

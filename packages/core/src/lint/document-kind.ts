@@ -1,5 +1,6 @@
 import { type Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import { helmValuesPath, isKubesprayVariables } from './helm-values.ts';
+import { kubeApiserverContainer } from './kube-apiserver-pod.ts';
 import type { DocumentKind } from './types.ts';
 
 const WORKLOADS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Pod']);
@@ -38,6 +39,7 @@ export function documentKind(doc: Document.Parsed): DocumentKind {
   if (kind === 'KubeletConfiguration' && apiVersion.startsWith('kubelet.config.k8s.io/'))
     return 'kubelet-configuration';
   if (apiVersion.startsWith('kubeadm.k8s.io/')) return 'kubeadm-configuration';
+  if (kubeApiserverContainer(doc)) return 'kube-apiserver-pod';
   if (kind && WORKLOADS.has(kind))
     return containers(doc).some((c) => isMetricsServerContainer(c.node))
       ? 'metrics-server-workload'

@@ -12,6 +12,13 @@ export interface TextEdit {
 export interface Fix {
   title: string;
   edits: TextEdit[];
+  /**
+   * The fix changes how the whole cluster behaves, beyond the file's own component (kube-apiserver
+   * starts verifying every kubelet: logs and exec break on each one still self-signed). Its title
+   * says so; fix-all (`--fix`, `--diff`, the editor's fix-all) leaves it unless asked for
+   * cluster-wide fixes (`--fix-cluster-wide`); the editor offers it as a quick fix, never preferred.
+   */
+  clusterWide?: true;
 }
 
 /** Offsets into the text, and 1-based line/column like compilers print them. */
@@ -39,6 +46,8 @@ export type DocumentKind =
   | 'apiservice'
   | 'kubelet-configuration'
   | 'kubeadm-configuration'
+  /** A kube-apiserver static Pod (/etc/kubernetes/manifests/kube-apiserver.yaml). */
+  | 'kube-apiserver-pod'
   | 'metrics-server-helm-values'
   | 'kubespray-variables'
   /** A whole file of Helm or Jinja template text (lint gives it to the rules in place of its documents). */
