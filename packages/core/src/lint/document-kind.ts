@@ -1,5 +1,6 @@
 import { type Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import { helmValuesPath, isKubesprayVariables } from './helm-values.ts';
+import { jsonPatchOperations } from './json-patch.ts';
 import { kubeApiserverContainer } from './kube-apiserver-pod.ts';
 import type { DocumentKind } from './types.ts';
 
@@ -40,6 +41,7 @@ export function documentKind(doc: Document.Parsed): DocumentKind {
     return 'kubelet-configuration';
   if (apiVersion.startsWith('kubeadm.k8s.io/')) return 'kubeadm-configuration';
   if (kubeApiserverContainer(doc)) return 'kube-apiserver-pod';
+  if (jsonPatchOperations(doc)) return 'json-patch';
   if (kind && WORKLOADS.has(kind))
     return containers(doc).some((c) => isMetricsServerContainer(c.node))
       ? 'metrics-server-workload'

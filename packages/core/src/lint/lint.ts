@@ -1,5 +1,7 @@
 import { Document } from 'yaml';
 import { documentKind } from './document-kind.ts';
+import { embeddedDocuments } from './embedded-documents.ts';
+import { findingInOuter, parseEmbedded } from './embedded-yaml.ts';
 import { withListItems } from './list-items.ts';
 import { findingInFile, inFile, type ParseCache, parseFile } from './parsed-file.ts';
 import { apiserverKubeletCa } from './rules/apiserver-kubelet-ca.ts';
@@ -10,6 +12,7 @@ import { helmApiserviceInsecure } from './rules/helm-apiservice-insecure.ts';
 import { helmInsecureKubeletTls } from './rules/helm-insecure-kubelet-tls.ts';
 import { insecureKubeletTls } from './rules/insecure-kubelet-tls.ts';
 import { insecureWithCa } from './rules/insecure-with-ca.ts';
+import { jsonPatchInsecureKubeletTls } from './rules/json-patch-insecure-kubelet-tls.ts';
 import { kubeRootCaLookalike } from './rules/kube-root-ca-lookalike.ts';
 import { kubeletCaMount } from './rules/kubelet-ca-mount.ts';
 import { kubeletServingBootstrap } from './rules/kubelet-serving-bootstrap.ts';
@@ -19,7 +22,13 @@ import { templateFile } from './rules/template-file.ts';
 import { tlsCertKeyPair } from './rules/tls-cert-key-pair.ts';
 import { detectEol, lineCounterOf, textRange } from './source-text.ts';
 import { isTemplateFile } from './templates.ts';
-import { DEFAULT_LINT_OPTIONS, type Finding, type LintOptions, type Rule } from './types.ts';
+import {
+  DEFAULT_LINT_OPTIONS,
+  type Finding,
+  type LintOptions,
+  type Rule,
+  type RuleContext,
+} from './types.ts';
 
 export const RULES: readonly Rule[] = [
   insecureKubeletTls,
@@ -36,6 +45,7 @@ export const RULES: readonly Rule[] = [
   kubesprayServingCertificates,
   kubesprayMetricsServerInsecure,
   apiserverKubeletCa,
+  jsonPatchInsecureKubeletTls,
   templateFile,
 ];
 
@@ -89,9 +99,36 @@ export function lint(text: string, options: Partial<LintOptions> = {}, cache?: P
         options: opts,
         eol,
       };
-      return rules.flatMap((r) => r.check(ctx)).map((f) => findingInFile(f, c));
+      const own = rules.flatMap((r) => r.check(ctx));
+      return [...own, ...lintEmbedded(ctx, rules)].map((f) => findingInFile(f, c));
     }),
   );
+}
+
+/**
+ * The YAML documents a document holds as strings (Argo CD helm.values, kustomize inline patches),
+ * linted on their own text; their findings are moved back into the outer text.
+ */
+function lintEmbedded(outer: RuleContext, rules: readonly Rule[]): Finding[] {
+  return embeddedDocuments(outer.doc).flatMap((source) => {
+    const inner = parseEmbedded(outer.text, source.node);
+    if (!inner) return [];
+    return inner.docs.flatMap((doc) => {
+      const ctx: RuleContext = {
+        text: inner.text,
+        doc,
+        docs: inner.docs,
+        kind: source.kind ?? documentKind(doc),
+        lineCounter: inner.lineCounter,
+        options: outer.options,
+        eol: '\n',
+        partial: source.partial,
+      };
+      return rules
+        .flatMap((r) => r.check(ctx))
+        .map((f) => findingInOuter(f, inner, outer.lineCounter, outer.eol));
+    });
+  });
 }
 
 /** A template's text is not its documents: the rules see the whole file as one "template". */

@@ -46,6 +46,8 @@ export type DocumentKind =
   | 'apiservice'
   | 'kubelet-configuration'
   | 'kubeadm-configuration'
+  /** A JSON patch (RFC 6902): a list of operations (kustomize, kubectl patch --type=json). */
+  | 'json-patch'
   /** A kube-apiserver static Pod (/etc/kubernetes/manifests/kube-apiserver.yaml). */
   | 'kube-apiserver-pod'
   | 'metrics-server-helm-values'
@@ -91,6 +93,11 @@ export interface RuleContext {
   options: LintOptions;
   /** "\r\n" when the file uses CRLF line endings, so inserted lines match. */
   eol: string;
+  /**
+   * The document is a strategic-merge patch (a kustomize inline patch): only the part of an object
+   * it changes, so what it lacks (a volume, a mount) may be in the object it patches.
+   */
+  partial?: boolean;
 }
 
 export interface Rule {
