@@ -1,7 +1,10 @@
 import type { Chunk } from './parsed-file.ts';
 
-/** Go template actions (Helm), Jinja statements and comments (Ansible): `{{ }}`, `{% %}`, `{# #}`. */
-const MARKUP = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}/;
+/**
+ * Go template actions (Helm), Jinja statements and comments (Ansible): `{{ }}`, `{% %}`, `{# #}`,
+ * each on one line (as they are written; and the search stays linear on a large file).
+ */
+const MARKUP = /\{\{[^\n]*?\}\}|\{%[^\n]*?%\}|\{#[^\n]*?#\}/;
 /** A file under a Helm chart's templates/ folder: Helm renders it before anyone reads it. */
 const CHART_TEMPLATE = /(^|[\\/])templates[\\/](.+[\\/])?[^\\/]+\.(ya?ml|tpl)$/i;
 /** Go template actions start with a field, a variable or a keyword; Jinja's with a plain name. */
