@@ -1,4 +1,4 @@
-import { type Document, isMap, isScalar, isSeq, type Scalar } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, type Scalar, type YAMLSeq } from 'yaml';
 import { argoCdMetricsServerSources } from './helm-values.ts';
 import type { DocumentKind } from './types.ts';
 
@@ -9,6 +9,8 @@ export interface EmbeddedDocument {
   kind?: DocumentKind;
   /** A strategic-merge patch: only the part of an object it changes. */
   partial?: boolean;
+  /** The list item that holds it (a kustomization's patch entry), which a fix may remove whole. */
+  entry?: { seq: YAMLSeq; index: number };
 }
 
 const isString = (n: unknown): n is Scalar => isScalar(n) && typeof n.value === 'string';
@@ -44,18 +46,18 @@ function kustomizationRoot(doc: Document.Parsed): string[] | undefined {
 function kustomizePatches(doc: Document.Parsed): EmbeddedDocument[] {
   const root = kustomizationRoot(doc);
   if (!root) return [];
-  const listAt = (key: string) => {
+  const entries = (key: string) => {
     const seq = doc.getIn([...root, key], true);
-    return isSeq(seq) ? seq.items : [];
+    return isSeq(seq) ? seq.items.map((item, index) => ({ item, entry: { seq, index } })) : [];
   };
-  const withPatch = [...listAt('patches'), ...listAt('patchesJson6902')].flatMap((p) => {
-    const patch = isMap(p) ? p.get('patch', true) : undefined;
-    return isString(patch) ? [patch] : [];
+  const withPatch = [...entries('patches'), ...entries('patchesJson6902')].flatMap(({ item, entry }) => {
+    const patch = isMap(item) ? item.get('patch', true) : undefined;
+    return isString(patch) ? [{ node: patch, entry }] : [];
   });
-  const inline = listAt('patchesStrategicMerge').filter(
-    (p): p is Scalar => isString(p) && (p.value as string).includes('\n'),
+  const inline = entries('patchesStrategicMerge').flatMap(({ item, entry }) =>
+    isString(item) && (item.value as string).includes('\n') ? [{ node: item, entry }] : [],
   );
-  return [...withPatch, ...inline].map((node) => ({ node, partial: true }));
+  return [...withPatch, ...inline].map((p) => ({ ...p, partial: true }));
 }
 
 /** The strings of a document that hold YAML documents we lint: GitOps objects keep them so. */

@@ -116,14 +116,15 @@ function editToOuter(b: BlockLines, e: TextEdit, inner: string, eol: string): Te
 
 /**
  * A finding on an embedded document, moved into the outer text: its range mapped line by line, its
- * fixes kept only when every edit maps exactly. Without a line map the finding covers the whole
- * string, without fixes.
+ * fixes kept only when every edit maps exactly (`outerEdits`, already in the outer text, are kept
+ * as they are). Without a line map the finding covers the whole string, without fixes.
  */
 export function findingInOuter(
   f: Finding,
   e: EmbeddedYaml,
   outerLineCounter: LineCounter,
   eol: string,
+  outerEdits?: TextEdit[],
 ): Finding {
   const b = e.lines;
   if (!b) {
@@ -133,6 +134,7 @@ export function findingInOuter(
   const start = toOuter(b, f.range.start, false, e.text);
   const end = Math.max(start, toOuter(b, f.range.end, false, e.text));
   const fixes = f.fixes.flatMap((fix) => {
+    if (outerEdits && fix.edits === outerEdits) return [fix];
     const edits = fix.edits.map((x) => editToOuter(b, x, e.text, eol));
     return edits.every((x) => x !== undefined) ? [{ ...fix, edits: edits as TextEdit[] }] : [];
   });

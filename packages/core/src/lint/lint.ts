@@ -29,6 +29,7 @@ import {
   type Rule,
   type RuleContext,
 } from './types.ts';
+import { removeSeqItem } from './yaml-edits.ts';
 
 export const RULES: readonly Rule[] = [
   insecureKubeletTls,
@@ -113,6 +114,7 @@ function lintEmbedded(outer: RuleContext, rules: readonly Rule[]): Finding[] {
   return embeddedDocuments(outer.doc).flatMap((source) => {
     const inner = parseEmbedded(outer.text, source.node);
     if (!inner) return [];
+    const removeEmbedding = source.entry && [removeSeqItem(outer.text, source.entry.seq, source.entry.index)];
     return inner.docs.flatMap((doc) => {
       const ctx: RuleContext = {
         text: inner.text,
@@ -123,10 +125,11 @@ function lintEmbedded(outer: RuleContext, rules: readonly Rule[]): Finding[] {
         options: outer.options,
         eol: '\n',
         partial: source.partial,
+        removeEmbedding,
       };
       return rules
         .flatMap((r) => r.check(ctx))
-        .map((f) => findingInOuter(f, inner, outer.lineCounter, outer.eol));
+        .map((f) => findingInOuter(f, inner, outer.lineCounter, outer.eol, removeEmbedding));
     });
   });
 }

@@ -98,6 +98,11 @@ export interface RuleContext {
    * it changes, so what it lacks (a volume, a mount) may be in the object it patches.
    */
   partial?: boolean;
+  /**
+   * For a document embedded in a string (a kustomization's inline patch): the edits, in the outer
+   * text, that remove the entry holding it. A fix made of exactly these edits is kept as it is.
+   */
+  removeEmbedding?: TextEdit[] | undefined;
 }
 
 export interface Rule {

@@ -101,6 +101,11 @@ patches:
     - op: add # keep
       path: /spec/template/spec/containers/0/args/-
       value: --metric-resolution=15s
+- target: {kind: Deployment, name: metrics-server-lab}
+  patch: |-
+    - op: add
+      path: /spec/template/spec/containers/0/args/-
+      value: --kubelet-insecure-tls # the whole patch
 patchesStrategicMerge:
 - |-
   apiVersion: apps/v1

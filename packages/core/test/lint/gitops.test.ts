@@ -172,19 +172,36 @@ describe('kustomize: inline patches are linted', () => {
     expect(lint(out)).toEqual([]);
   });
 
-  it('patchesJson6902 with the flag as its only operation: found, no fix (an empty patch is refused)', () => {
-    const text = kustomization(
+  it.each([
+    [
+      'patchesJson6902',
       'patchesJson6902:\n- target: {group: apps, version: v1, kind: Deployment, name: metrics-server}\n  patch: |\n    - op: add\n      path: /spec/template/spec/containers/0/args/-\n      value: --kubelet-insecure-tls\n',
-    );
-    const [f, ...rest] = lint(text);
-    expect(rest).toEqual([]);
-    expect([f?.ruleId, f?.fixes, text.slice(f?.range.start, f?.range.end)]).toEqual([
-      'json-patch-insecure-kubelet-tls',
-      [],
-      '--kubelet-insecure-tls',
-    ]);
-    expect(f?.message).toMatch(/This operation is the whole patch: remove the patch\.$/);
-  });
+      'patchesJson6902: []\n',
+    ],
+    [
+      'patches, next to another patch',
+      `patches:\n- path: resources.yaml\n- target: {kind: Deployment, name: metrics-server}\n  patch: |-\n    - op: add\n      path: /spec/template/spec/containers/0/args/-\n      value: --kubelet-insecure-tls # lab\n`,
+      'patches:\n- path: resources.yaml\n',
+    ],
+  ])(
+    '%s, the flag as the only operation: the fix removes the patch entry from the kustomization',
+    (_n, patches, fixed) => {
+      const text = kustomization(patches);
+      const [f, ...rest] = lint(text);
+      expect(rest).toEqual([]);
+      expect([f?.ruleId, text.slice(f?.range.start, f?.range.end)]).toEqual([
+        'json-patch-insecure-kubelet-tls',
+        '--kubelet-insecure-tls',
+      ]);
+      expect(f?.message).toMatch(/This operation is the whole patch: remove the patch\.$/);
+      expect(f?.fixes.map((x) => x.title)).toEqual([
+        'Remove this patch from the kustomization: it only adds --kubelet-insecure-tls (metrics-server then verifies kubelets with the in-cluster CA)',
+      ]);
+      const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
+      expect(out).toBe(kustomization(fixed));
+      expect(lint(out)).toEqual([]);
+    },
+  );
 
   it.each([
     ['patchesStrategicMerge, inline', strategicMerge('patchesStrategicMerge:\n  - |-')],

@@ -36,19 +36,30 @@ export const jsonPatchInsecureKubeletTls: Rule = {
       if (!CONTAINER_ARGS_PATH.test(path)) return [];
       const value: unknown = op.get('value', true);
       if (isFlag(value)) {
-        // The only operation: removing it leaves an empty patch, which kustomize refuses.
-        const fixes: Fix[] =
-          ops.length > 1
-            ? [
-                {
-                  title:
-                    'Remove this patch operation (metrics-server then verifies kubelets with the in-cluster CA)',
-                  edits: [removeSeqItem(ctx.text, root, index)],
-                },
-              ]
-            : [];
-        const alone = ops.length > 1 ? '' : ' This operation is the whole patch: remove the patch.';
-        return [finding(ctx, value, MESSAGE + alone, fixes)];
+        if (ops.length > 1)
+          return [
+            finding(ctx, value, MESSAGE, [
+              {
+                title:
+                  'Remove this patch operation (metrics-server then verifies kubelets with the in-cluster CA)',
+                edits: [removeSeqItem(ctx.text, root, index)],
+              },
+            ]),
+          ];
+        // The only operation: removing it leaves an empty patch, which kustomize refuses; the
+        // kustomization's entry for this patch can go instead, when the patch is inline.
+        const fixes: Fix[] = ctx.removeEmbedding
+          ? [
+              {
+                title:
+                  'Remove this patch from the kustomization: it only adds --kubelet-insecure-tls (metrics-server then verifies kubelets with the in-cluster CA)',
+                edits: ctx.removeEmbedding,
+              },
+            ]
+          : [];
+        return [
+          finding(ctx, value, `${MESSAGE} This operation is the whole patch: remove the patch.`, fixes),
+        ];
       }
       if (!isSeq(value)) return [];
       return value.items.flatMap((item, i) =>
