@@ -98,6 +98,7 @@ const CLIENT_NODE_EXPORTS = [
   'AuthorizationV1Api',
   'CertificatesV1Api',
   'CoreV1Api',
+  'CustomObjectsApi',
   'KubeConfig',
   'VersionApi',
   'Watch',

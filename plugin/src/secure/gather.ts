@@ -2,6 +2,7 @@ import {
   type ApiServiceSummary,
   chooseMetricsServer,
   METRICS_SERVER_SELECTORS,
+  type MetricsApiAnswer,
   type WorkloadSummary,
 } from '@kubectl-certs/core';
 import {
@@ -9,6 +10,7 @@ import {
   ApiregistrationV1Api,
   AppsV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   dumpYaml,
   type KubeConfig,
   type V1Deployment,
@@ -31,6 +33,8 @@ export interface SecureInput {
   certManager: boolean;
   /** The kubeadm ConfigMap that holds the kubelets' configuration, when this is a kubeadm cluster. */
   kubeadmKubeletConfigMap: string | undefined;
+  /** GET /apis/metrics.k8s.io/v1beta1/nodes through the API server, when metrics-server is registered. */
+  metricsApi: MetricsApiAnswer | undefined;
 }
 
 export interface FindSettings {
@@ -57,11 +61,12 @@ export async function gatherSecureInput(kc: KubeConfig, s: FindSettings): Promis
   ) as V1Deployment;
   const containers = d.spec?.template.spec?.containers ?? [];
   const ms = containers.find((c) => c.name === 'metrics-server') ?? containers[0];
+  const apiService = await readApiService(kc, t);
   return {
     workload: choice.workload,
     deploymentYaml: manifestYaml(d),
     args: [...(ms?.command ?? []), ...(ms?.args ?? [])],
-    apiService: await readApiService(kc, t),
+    apiService,
     certManager:
       (await absentOn404(() =>
         t(
@@ -72,6 +77,7 @@ export async function gatherSecureInput(kc: KubeConfig, s: FindSettings): Promis
         ),
       )) !== undefined,
     kubeadmKubeletConfigMap: await kubeadmConfigMap(kc.makeApiClient(CoreV1Api), t),
+    metricsApi: apiService ? await readMetricsApi(kc, s.timeoutMs) : undefined,
   };
 }
 
@@ -153,6 +159,43 @@ async function absentOn404<T>(read: () => Promise<T>): Promise<T | undefined> {
 function httpCode(e: unknown): number | undefined {
   const code = (e as { code?: unknown; cause?: { code?: unknown } }).code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * The node metrics through the API server, as kubectl top asks for them: the aggregator's own
+ * words when it cannot reach or verify metrics-server (its errors are plain text, kept whole).
+ */
+async function readMetricsApi(kc: KubeConfig, timeoutMs: number): Promise<MetricsApiAnswer> {
+  try {
+    const list = (await withTimeout(
+      kc
+        .makeApiClient(CustomObjectsApi)
+        .listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' }),
+      timeoutMs,
+      'GET /apis/metrics.k8s.io/v1beta1/nodes',
+    )) as { items?: { metadata?: { name?: string } }[] };
+    return { ok: true, nodes: (list.items ?? []).map((i) => i.metadata?.name ?? '') };
+  } catch (e) {
+    const code = httpCode(e);
+    const body = (e as { body?: unknown }).body;
+    const text =
+      typeof body === 'string' ? body : ((body as { message?: string } | undefined)?.message ?? '');
+    return {
+      ok: false,
+      error: code
+        ? `HTTP ${code}${text.trim() ? `: ${statusMessage(text.trim())}` : ''}`
+        : ((e as Error).message.split('\n')[0] ?? 'failed'),
+    };
+  }
+}
+
+/** A Status body's message, or the text itself (the aggregator answers in plain text). */
+function statusMessage(text: string): string {
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    return text;
+  }
 }
 
 /** kubeadm's kubelet-config ConfigMap (kubelet-config-1.x before Kubernetes 1.24). */

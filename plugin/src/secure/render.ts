@@ -34,6 +34,10 @@ export function renderPlan(plan: SecurePlan, diff: string): string {
   if (diff) out.push('', ...diff.split('\n').map((l) => `  ${l}`));
   out.push('', `APIService leg (the API server verifies metrics-server): ${a.state}`);
   for (const f of a.findings) out.push(`  ${f}`);
+  if (a.metricsApi?.ok && a.findings.length === 0)
+    out.push(
+      `  GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node (${a.metricsApi.nodes.length})`,
+    );
   if (a.servingNames.length && a.state !== 'done')
     out.push(`  serving certificate for: ${a.servingNames.join(', ')} (from ${a.issuer})`);
   for (const s of a.steps) out.push(`  step: ${s}`);

@@ -10,6 +10,9 @@ export interface ApiServiceSummary {
   service?: { namespace: string; name: string } | undefined;
 }
 
+/** What GET /apis/metrics.k8s.io/v1beta1/nodes through the API server answered: the only proof. */
+export type MetricsApiAnswer = { ok: true; nodes: string[] } | { ok: false; error: string };
+
 export interface ApiServiceLegPlan {
   /** done: verified with a CA today; ready: can be done now; blocked: cannot be done as things are. */
   state: 'done' | 'ready' | 'blocked';
@@ -21,6 +24,8 @@ export interface ApiServiceLegPlan {
   findings: string[];
   /** What --apply would do, in order. */
   steps: string[];
+  /** The request through the aggregator, when one was made (metrics-server is registered). */
+  metricsApi?: MetricsApiAnswer | undefined;
 }
 
 /**
@@ -34,6 +39,7 @@ export function planApiServiceLeg(
   servesOwnCertificate: boolean,
   certManager: boolean,
   now: Date,
+  live?: { answer: MetricsApiAnswer; nodes: string[] },
 ): ApiServiceLegPlan {
   const issuer = certManager ? 'cert-manager' : 'a CA that kubectl-certs creates';
   if (!api)
@@ -59,6 +65,9 @@ export function planApiServiceLeg(
           'metrics-server serves a self-signed certificate it makes at start (no --tls-cert-file): no CA can vouch for it',
         ]),
   ];
+  // Objects that look right prove nothing (Available stays True with a wrong caBundle): only
+  // the answer through the aggregator does, and it must list every node.
+  if (findings.length === 0 && live) findings.push(...liveFindings(live.answer, live.nodes));
   const steps = [
     certManager
       ? `a cert-manager Certificate for ${servingNames.join(', ')} into the Secret ${name}-tls, and the cainjector annotation on the APIService`
@@ -73,7 +82,19 @@ export function planApiServiceLeg(
     issuer,
     findings,
     steps: findings.length ? steps : [],
+    metricsApi: live?.answer,
   };
+}
+
+function liveFindings(answer: MetricsApiAnswer, nodes: string[]): string[] {
+  const via = 'GET /apis/metrics.k8s.io/v1beta1/nodes through the API server';
+  if (!answer.ok) return [`${via} failed: ${answer.error}`];
+  const missing = nodes.filter((n) => !answer.nodes.includes(n));
+  return missing.length
+    ? [
+        `${via} lists ${nodes.length - missing.length} of ${nodes.length} nodes (missing: ${missing.join(', ')})`,
+      ]
+    : [];
 }
 
 function blocked(issuer: ApiServiceLegPlan['issuer'], why: string): ApiServiceLegPlan {

@@ -1,5 +1,10 @@
 import type { LintOptions } from '../lint/types.ts';
-import { type ApiServiceLegPlan, type ApiServiceSummary, planApiServiceLeg } from './apiservice-leg.ts';
+import {
+  type ApiServiceLegPlan,
+  type ApiServiceSummary,
+  type MetricsApiAnswer,
+  planApiServiceLeg,
+} from './apiservice-leg.ts';
 import { type ExternalManager, externalManager } from './external-manager.ts';
 import { serverTlsBootstrapSteps } from './kubelet-bootstrap.ts';
 import { type KubeletLegPlan, type KubeletStatus, planKubeletLeg } from './kubelet-leg.ts';
@@ -19,6 +24,8 @@ export interface SecureInputs {
   certManager: boolean;
   kubeadmKubeletConfigMap: string | undefined;
   kubelets: KubeletFacts[];
+  /** What the metrics API answered through the aggregator (read-only), when it was asked. */
+  metricsApi?: MetricsApiAnswer | undefined;
   allowUnverifiedNodes: string[];
   now: Date;
   lintOptions?: Partial<LintOptions>;
@@ -40,7 +47,8 @@ export function planSecureMetricsServer(i: SecureInputs): SecurePlan {
   const servesOwn = ['--tls-cert-file', '--tls-private-key-file'].every((f) =>
     i.args.some((a) => a === f || a.startsWith(`${f}=`)),
   );
-  const apiServiceLeg = planApiServiceLeg(i.apiService, servesOwn, i.certManager, i.now);
+  const live = i.metricsApi ? { answer: i.metricsApi, nodes: i.kubelets.map((k) => k.node) } : undefined;
+  const apiServiceLeg = planApiServiceLeg(i.apiService, servesOwn, i.certManager, i.now, live);
   return {
     metricsServer: {
       namespace: i.workload.namespace,

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type ApiServiceSummary, planApiServiceLeg } from '../../src/secure/apiservice-leg.ts';
+import {
+  type ApiServiceSummary,
+  type MetricsApiAnswer,
+  planApiServiceLeg,
+} from '../../src/secure/apiservice-leg.ts';
 import { serverTlsBootstrapSteps } from '../../src/secure/kubelet-bootstrap.ts';
 import { generateCa } from '../support/generated.ts';
 
@@ -47,6 +51,32 @@ describe('the APIService leg', () => {
       now,
     );
     expect(plan).toMatchObject({ state: 'done', findings: [], steps: [] });
+  });
+
+  it.each<[string, MetricsApiAnswer, string[]]>([
+    ['every node listed through the aggregator', { ok: true, nodes: ['a', 'b'] }, []],
+    [
+      "the aggregator's refusal, in its words",
+      {
+        ok: false,
+        error: 'HTTP 503: error trying to reach service: x509: certificate signed by unknown authority',
+      },
+      [
+        'GET /apis/metrics.k8s.io/v1beta1/nodes through the API server failed: HTTP 503: error trying to reach service: x509: certificate signed by unknown authority',
+      ],
+    ],
+    [
+      'a node missing',
+      { ok: true, nodes: ['a'] },
+      ['GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists 1 of 2 nodes (missing: b)'],
+    ],
+  ])('objects that look right are done only with %s', async (_what, answer, findings) => {
+    const ca = await caPem('CN=metrics-ca', 30);
+    const api = { ...release, insecureSkipTLSVerify: false, caBundle: bundle(ca) };
+    const plan = planApiServiceLeg(api, true, false, now, { answer, nodes: ['a', 'b'] });
+    expect(plan.findings).toEqual(findings);
+    expect(plan.state).toBe(findings.length ? 'ready' : 'done');
+    expect(plan.metricsApi).toEqual(answer);
   });
 
   it.each<[string, Partial<ApiServiceSummary>, RegExp]>([
