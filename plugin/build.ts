@@ -92,13 +92,17 @@ console.log(
 // evaluates that file on first use (src/sea/client-node-asset.ts). The stand-in names every export,
 // so importing a name missing from this list fails the build instead of the executable.
 const CLIENT_NODE_EXPORTS = [
+  'ApiextensionsV1Api',
   'ApiregistrationV1Api',
+  'AppsV1Api',
   'AuthorizationV1Api',
   'CertificatesV1Api',
   'CoreV1Api',
+  'CustomObjectsApi',
   'KubeConfig',
   'VersionApi',
   'Watch',
+  'dumpYaml',
 ];
 const assets = JSON.stringify(fileURLToPath(new URL('src/sea/assets.ts', import.meta.url)));
 const youngGeneration = JSON.stringify(fileURLToPath(new URL('src/young-generation.ts', import.meta.url)));

@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sha256Sums } from './checksums.ts';
+import { writeImageArchive } from './image-archive.ts';
 import { KREW_PLUGIN_NAME, krewManifest, krewManifestYaml, type ReleasedArchive } from './krew-manifest.ts';
 import { krewProblems } from './krew-rules.ts';
 import { ReleaseError } from './release-error.ts';
@@ -37,9 +38,14 @@ async function release(argv: string[]): Promise<void> {
     console.error(`release: ${t.id} (Node ${t.nodeVersion}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   const npmTarball = npmPack();
+  const image = await writeImageArchive(targets, pkg.version, pkg.homepage, DIST);
   writeFileSync(
     join(DIST, 'SHA256SUMS'),
-    await sha256Sums([...archives.map((a) => join(DIST, a.fileName)), npmTarball]),
+    await sha256Sums([
+      ...archives.map((a) => join(DIST, a.fileName)),
+      npmTarball,
+      ...(image ? [image.file] : []),
+    ]),
   );
 
   const manifest = krewManifest({ version: pkg.version, homepage: pkg.homepage, baseUrl, archives });

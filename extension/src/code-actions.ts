@@ -52,7 +52,8 @@ export class CodeActions implements vscode.CodeActionProvider {
       return (finding?.fixes ?? []).map((fix, i) => {
         const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         action.diagnostics = [d];
-        action.isPreferred = i === 0;
+        // A cluster-wide fix is for a person to choose: never the one auto-fix applies.
+        action.isPreferred = i === 0 && !fix.clusterWide;
         action.edit = workspaceEdit(doc, fix.edits);
         return action;
       });
@@ -83,7 +84,7 @@ export class CodeActions implements vscode.CodeActionProvider {
   private fixAll(doc: vscode.TextDocument): vscode.CodeAction[] {
     if (!this.diagnostics.findings(doc).some((f: Finding) => f.fixes.length > 0)) return [];
     const before = doc.getText();
-    const { text } = fixAll(before, lintOptions(settingsFor(doc.uri), new Date()));
+    const { text } = fixAll(before, { ...lintOptions(settingsFor(doc.uri), new Date()), path: doc.uri.path });
     if (text === before) return [];
     const action = new vscode.CodeAction(FIX_ALL_TITLE, FIX_ALL_KIND);
     action.edit = workspaceEdit(doc, [editBetween(before, text)]);

@@ -74,7 +74,8 @@ export class Diagnostics implements vscode.Disposable {
     const settings = settingsFor(doc.uri);
     if (!settings.enable) return [];
     const t0 = performance.now();
-    const findings = lint(doc.getText(), lintOptions(settings, new Date()), parseCacheOf(doc.uri));
+    const options = { ...lintOptions(settings, new Date()), path: doc.uri.path };
+    const findings = lint(doc.getText(), options, parseCacheOf(doc.uri));
     this.lintTimes.push(performance.now() - t0);
     this.linted.set(key, { doc, version: doc.version, findings });
     return findings;

@@ -3,7 +3,7 @@
 // insert command, and a second folder with its own settings. Run by the code-server test
 // (vitest) and by the desktop runner (run-electron.ts) alike.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface TestFixtures {
@@ -17,6 +17,8 @@ export interface TestFixtures {
 
 export const WORKSPACE_FILE = 'kubectl-certs-tests.code-workspace';
 const EXAMPLES = new URL('../../docs/examples/', import.meta.url).pathname;
+/** Core's test fixtures: kubectl's List output, the metrics-server chart, a kube-apiserver static Pod. */
+const CORE_FIXTURES = new URL('../../packages/core/test/lint/fixtures/', import.meta.url).pathname;
 
 const apiService = (spec: string) => `# the metrics API, registered with the aggregation layer
 apiVersion: apiregistration.k8s.io/v1
@@ -49,6 +51,16 @@ export function makeTestWorkspace(root: string): string {
     join(manifests, 'broken.yaml'),
     'apiVersion: v1\nkind: ConfigMap\ndata:\n  a: "1"\n b: "2"\n',
   );
+
+  // File shapes: what kubectl get -o yaml prints, a Helm chart's templates, a static Pod manifest.
+  const shapes = join(manifests, 'shapes');
+  mkdirSync(shapes);
+  for (const f of ['kubectl-get-deploy.yaml', 'kube-apiserver.yaml'])
+    copyFileSync(join(CORE_FIXTURES, f), join(shapes, f));
+  cpSync(join(CORE_FIXTURES, 'metrics-server-chart'), join(manifests, 'metrics-server-chart'), {
+    recursive: true,
+  });
+  copyFileSync(join(CORE_FIXTURES, 'kubeadm-config.v1beta3.yaml.j2'), join(shapes, 'kubeadm-config.yaml'));
 
   const ca = join(manifests, 'ca');
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: ca, stdio: 'pipe' }).toString();

@@ -6,6 +6,7 @@ import HelpCommand from './commands/help.ts';
 import InspectKubelet from './commands/inspect-kubelet.ts';
 import Lint from './commands/lint.ts';
 import Rbac from './commands/rbac.ts';
+import Secure from './commands/secure.ts';
 import Version from './commands/version.ts';
 
 /** Every command, for oclif's "explicit" discovery (one bundle, no file globbing at start-up). */
@@ -17,5 +18,6 @@ export const COMMANDS: Record<string, Command.Class> = {
   'inspect-kubelet': InspectKubelet,
   lint: Lint,
   rbac: Rbac,
+  secure: Secure,
   version: Version,
 };

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FISH, requireXplatTools } from '../../test/e2e/xplat-tools.ts';
 import { COMMANDS } from '../src/commands.ts';
 
 // The built CLI as kubectl and the shells call it: "kubectl-certs __complete WORDS...".
@@ -102,12 +103,12 @@ COMP_WORDS=(kubectl-certs ""); COMP_CWORD=1; __kubectl_certs_complete; echo "\${
     expect(r.stdout).toBe(`warning\n${Object.keys(COMMANDS).sort().join(' ')}\n`);
   });
 
-  const fish = spawnSync('sh', ['-c', 'command -v fish'], { encoding: 'utf8' }).stdout.trim();
-  it.skipIf(!fish)('the fish script completes in a real fish (where fish is installed)', () => {
+  it('the fish script completes in a real fish', () => {
+    requireXplatTools();
     writeFileSync(join(dir, 'completion.fish'), run(['completion', 'fish']).stdout);
     const script = `source ${join(dir, 'completion.fish')}
 complete -C 'kubectl-certs lint --fail-on w'; complete -C 'kubectl-certs version --cl'`;
-    const r = spawnSync(fish, ['--no-config', '-c', script], {
+    const r = spawnSync(FISH, ['--no-config', '-c', script], {
       encoding: 'utf8',
       env: { PATH: [dir, dirname(process.execPath), process.env.PATH].join(delimiter) },
     });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -170,5 +170,94 @@ describe('kubectl certs lint --apiservice-ca-file', () => {
     const r = cli(['manifests/apiservice.yaml', '--apiservice-ca-file', file, '--fix']);
     expect([r.code, r.stderr.trim()]).toEqual([2, expect.stringMatching(message)]);
     expect(readFileSync(join(dir, 'manifests/apiservice.yaml'), 'utf8')).toBe(apiService);
+  });
+});
+
+describe('kubectl certs lint on a Helm chart folder', () => {
+  const chart = new URL('../../packages/core/test/lint/fixtures/metrics-server-chart/', import.meta.url)
+    .pathname;
+
+  it.each([
+    ['the default --fail-on', []],
+    ['--fail-on info', ['--fail-on', 'info']],
+  ])(
+    'each template is one info notice (no syntax error), the values are linted, exit 0 with %s',
+    (_n, flags) => {
+      const r = cli([chart, ...flags]);
+      expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(
+          /templates\/apiservice\.yaml:1:1: info template-file Not linted: a Helm template /,
+        ),
+        expect.stringMatching(
+          /templates\/deployment\.yaml:4:9: info template-file Not linted: a Helm template /,
+        ),
+      ]);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+    },
+  );
+
+  it('--fix leaves the templates alone', () => {
+    cpSync(chart, join(dir, 'chart'), { recursive: true });
+    const file = join(dir, 'chart/templates/deployment.yaml');
+    const before = readFileSync(file, 'utf8');
+    expect(cli(['chart', '--fix'])).toMatchObject({ code: 0 });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+});
+
+describe('kubectl certs lint: cluster-wide fixes only when asked', () => {
+  const manifest = new URL('../../packages/core/test/lint/fixtures/kube-apiserver.yaml', import.meta.url)
+    .pathname;
+  const FLAG = '    - --kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt\n';
+  const copy = () => {
+    writeFileSync(join(dir, 'manifests/kube-apiserver.yaml'), readFileSync(manifest, 'utf8'));
+    return readFileSync(manifest, 'utf8');
+  };
+  const written = () => readFileSync(join(dir, 'manifests/kube-apiserver.yaml'), 'utf8');
+
+  it('--fix leaves a kube-apiserver static Pod as it is and reports the finding it left', () => {
+    const before = copy();
+    const r = cli(['manifests/kube-apiserver.yaml', '--fix']);
+    expect(written()).toBe(before);
+    expect(r.stdout).toMatch(
+      /^manifests\/kube-apiserver\.yaml:\d+:\d+: info apiserver-kubelet-ca kube-apiserver runs without --kubelet-certificate-authority/,
+    );
+    expect(r.code).toBe(0);
+  });
+
+  it.each([['--fix --fix-cluster-wide writes it', ['--fix', '--fix-cluster-wide']]])('%s', (_n, flags) => {
+    const before = copy();
+    const r = cli(['manifests/kube-apiserver.yaml', ...flags]);
+    expect(written()).toBe(
+      before.replace(
+        '    - --tls-private-key-file=/etc/kubernetes/pki/apiserver.key\n',
+        `    - --tls-private-key-file=/etc/kubernetes/pki/apiserver.key\n${FLAG}`,
+      ),
+    );
+    expect([r.code, r.stdout]).toEqual([0, '']);
+  });
+
+  it('--diff shows it only with --fix-cluster-wide', () => {
+    copy();
+    expect(cli(['manifests/kube-apiserver.yaml', '--diff']).stdout).toBe('');
+    expect(cli(['manifests/kube-apiserver.yaml', '--diff', '--fix-cluster-wide']).stdout).toContain(
+      `+${FLAG}`,
+    );
+  });
+
+  it('--fix-cluster-wide alone is a usage error (exit 2)', () => {
+    const r = cli(['manifests', '--fix-cluster-wide']);
+    expect([r.code, r.stderr.trim()]).toEqual([2, 'error: --fix-cluster-wide goes with --fix or --diff']);
+  });
+
+  it('--help says which fixes --fix applies', () => {
+    const r = spawnSync(process.execPath, [BIN, 'lint', '--help'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: dir },
+    });
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain(
+      '--fix (and --diff) apply the preferred fix of each finding, except a fix that changes cluster-wide behaviour',
+    );
+    expect(r.stdout).toContain('--fix-cluster-wide');
   });
 });

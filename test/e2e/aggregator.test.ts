@@ -138,7 +138,9 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describe('the aggregation layer verifies metrics-server with the APIService caBundle', { timeout: 120_000 }, () => {
+describe('the aggregation layer verifies metrics-server with the APIService caBundle', {
+  timeout: 120_000,
+}, () => {
   it('with insecureSkipTLSVerify (the release manifest) it answers whatever serves: the starting point', async () => {
     apply([apiService({ insecureSkipTLSVerify: true })]);
     const a = await until('metrics through the aggregator', (x) => x.status === 200 && x.nodes.length > 0);

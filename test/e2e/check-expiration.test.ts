@@ -118,7 +118,9 @@ describe('check-expiration across the cluster', () => {
       issuerKind: 'cluster CA',
       subject: 'O=system:nodes, CN=system:node:honest',
     });
-    expect(find('kubelet serving', 'Node down')).toMatchObject({ error: 'connect ECONNREFUSED 127.0.5.3:1' });
+    expect(find('kubelet serving', 'Node down')).toMatchObject({
+      error: 'dial tcp 127.0.5.3:1: connect: connection refused',
+    });
     expect(find('API server serving', '127.0.0.1:')).toMatchObject({
       issuerKind: 'cluster CA',
       subject: 'CN=kube-apiserver',
@@ -149,7 +151,7 @@ describe('check-expiration across the cluster', () => {
       /^APIService caBundle\s+v1beta1\.metrics\.k8s\.io\s+CN=metrics-server-ca\s+self-signed\s+\w{3} \d\d, \d{4} \d\d:\d\d UTC\s+(19|20)d$/,
     );
     expect(r.stdout).toMatch(
-      /kubelet serving\s+Node down \(127\.0\.5\.3:1\)\s+error: connect ECONNREFUSED 127\.0\.5\.3:1\s+-\s+-\s+-/,
+      /kubelet serving\s+Node down \(127\.0\.5\.3:1\)\s+error: dial tcp 127\.0\.5\.3:1: connect: connection refused\s+-\s+-\s+-/,
     );
   });
 

@@ -7,6 +7,13 @@ export const QEMU_AARCH64 = '/usr/bin/qemu-aarch64';
 export const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 /** Debian's zsh, whose zpty module drives an interactive zsh on a pseudo-terminal. */
 export const ZSH = '/usr/bin/zsh';
+/** Debian's fish, which runs the fish completion script. */
+export const FISH = '/usr/bin/fish';
+
+/** Debian's OCI tools: umoci builds the release image, skopeo reads it, runc runs it. */
+export const SKOPEO = '/usr/bin/skopeo';
+export const RUNC = '/usr/sbin/runc';
+export const UMOCI = '/usr/bin/umoci';
 
 /** Kept in step with scripts/xplat-setup.sh, which installs them. */
 const TOOLS = [
@@ -14,6 +21,10 @@ const TOOLS = [
   `${ARM64_SYSROOT}/lib/ld-linux-aarch64.so.1`,
   `${ARM64_SYSROOT}/lib/libstdc++.so.6`,
   ZSH,
+  FISH,
+  UMOCI,
+  SKOPEO,
+  RUNC,
 ];
 
 export class XplatToolsError extends Error {

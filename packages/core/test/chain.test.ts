@@ -97,7 +97,7 @@ describe('verifyChain', () => {
     expect(r.message).toContain('is before 2030-01-01T00:00:00Z');
   });
 
-  it('does not use an expired root', async () => {
+  it("reports an expired root with Go's expiry error, not as an unknown authority", async () => {
     const ca = await generateCa(
       'CN=gen-ca',
       new Date('2020-01-01T00:00:00Z'),
@@ -110,6 +110,11 @@ describe('verifyChain', () => {
       new Date('2030-01-01T00:00:00Z'),
     );
     const r = await verifyChain([p(der(leaf))], [p(der(ca.cert))], new Date('2025-01-01T00:00:00Z'));
-    expect(r.failure).toBe('unknown-authority');
+    expect(r).toMatchObject({
+      ok: false,
+      failure: 'expired',
+      message:
+        'x509: certificate has expired or is not yet valid: current time 2025-01-01T00:00:00Z is after 2021-01-01T00:00:00Z',
+    });
   });
 });

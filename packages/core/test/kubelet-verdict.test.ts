@@ -14,6 +14,17 @@ const selfLeaf = ssl.sign(ssl.csr(['CN = worker-1@1700000000']).csr, selfCa, ['s
 const issuedPem = ssl.sign(ssl.csr(['O = system:nodes', 'CN = system:node:worker-1']).csr, clusterCa, [
   'subjectAltName=DNS:worker-1,IP:10.0.0.11',
 ]);
+const clientOnlyPem = ssl.sign(ssl.csr(['O = system:nodes', 'CN = system:node:worker-1']).csr, clusterCa, [
+  'extendedKeyUsage=clientAuth',
+  'subjectAltName=DNS:worker-1,IP:10.0.0.11',
+]);
+const sha1Pem = ssl.sign(
+  ssl.csr(['O = system:nodes', 'CN = system:node:worker-1']).csr,
+  clusterCa,
+  ['extendedKeyUsage=serverAuth', 'subjectAltName=DNS:worker-1,IP:10.0.0.11'],
+  365,
+  'sha1',
+);
 const foreignPem = ssl.sign(ssl.csr(['CN = system:node:worker-1']).csr, otherCa, [
   'subjectAltName=DNS:worker-1,IP:10.0.0.11',
 ]);
@@ -55,11 +66,12 @@ describe('can a client that trusts the cluster CA verify this kubelet?', () => {
         message: "x509: cannot validate certificate for 10.0.0.11 because it doesn't contain any IP SANs",
       },
       {
+        // The name matches, but Go would still refuse the certificate: the line says why.
         type: 'Hostname',
         address: 'worker-1',
         used: false,
-        ok: true,
-        message: 'the certificate is valid for worker-1',
+        ok: false,
+        message: 'x509: certificate signed by unknown authority',
       },
     ]);
     expect(v.checks.find((c) => c.id === 'chain')).toMatchObject({
@@ -89,7 +101,7 @@ describe('can a client that trusts the cluster CA verify this kubelet?', () => {
   it("uses metrics-server's preferred address order: Hostname first finds no IP problem, only the authority", async () => {
     const v = await judgeKubelet(evidence({ preferredAddressTypes: ['Hostname', 'InternalIP'] }));
     expect(v.endpoint).toBe('https://worker-1:10250');
-    expect(v.cause).toBe('x509: certificate signed by unknown authority (trusting kube-root-ca.crt)');
+    expect(v.cause).toBe('x509: certificate signed by unknown authority');
   });
 
   it('names pending CSRs in the steps', async () => {
@@ -111,8 +123,26 @@ describe('can a client that trusts the cluster CA verify this kubelet?', () => {
         configz: { ok: true, serverTLSBootstrap: true },
       }),
     );
-    expect(v.cause).toBe('x509: certificate signed by unknown authority (trusting kube-root-ca.crt)');
+    expect(v.cause).toBe('x509: certificate signed by unknown authority');
+    expect(v.checks.find((c) => c.id === 'chain')?.message).toBe(
+      'x509: certificate signed by unknown authority (trusting kube-root-ca.crt)',
+    );
     expect(v.remediation[0]).toMatch(/not signed by the CA checked here/);
+  });
+
+  it.each([
+    ['without serverAuth', () => clientOnlyPem, 'x509: certificate specifies an incompatible key usage'],
+    ['signed with SHA-1', () => sha1Pem, expect.stringContaining('insecure algorithm SHA1-RSA')],
+  ])('says to re-issue a certificate %s, which no CA bundle makes acceptable', async (_n, pem, cause) => {
+    const v = await judgeKubelet(
+      evidence({
+        served: { ok: true, chain: parseCertificates(pem()) },
+        configz: { ok: true, serverTLSBootstrap: true, rotateCertificates: true },
+      }),
+    );
+    expect(v.cause).toEqual(cause);
+    expect(v.remediation[0]).toMatch(/^Re-issue the kubelet's serving certificate: Go clients refuse it/);
+    expect(v.remediation.join('\n')).not.toMatch(/not signed by the CA checked here/);
   });
 
   it('reports an expired certificate first, as Go does', async () => {
@@ -141,12 +171,11 @@ describe('can a client that trusts the cluster CA verify this kubelet?', () => {
 
   it('FAIL with the connection error when the kubelet cannot be reached', async () => {
     const v = await judgeKubelet(
-      evidence({ served: { ok: false, error: 'connect ECONNREFUSED 10.0.0.11:10250' } }),
+      evidence({ served: { ok: false, error: 'dial tcp 10.0.0.11:10250: connect: connection refused' } }),
     );
     expect(v).toMatchObject({
       verdict: 'FAIL',
-      cause:
-        "cannot read the kubelet's certificate at https://10.0.0.11:10250: connect ECONNREFUSED 10.0.0.11:10250",
+      cause: 'dial tcp 10.0.0.11:10250: connect: connection refused',
     });
     expect(v.remediation[0]).toMatch(/^Make the kubelet reachable/);
   });

@@ -15,6 +15,10 @@ export default class Lint extends BaseCommand {
   static override description =
     `Lints YAML files, folders (recursively, *.yaml and *.yml) or standard input ("-"). Prints file:line:col severity rule-id message, like a compiler.
 
+--fix (and --diff) apply the preferred fix of each finding, except a fix that changes cluster-wide behaviour: apiserver-kubelet-ca's makes kube-apiserver verify every kubelet, so kubectl logs and exec fail on each kubelet still serving a self-signed certificate. Such a finding stays, with its fix in -o json/sarif and in the editor; --fix-cluster-wide applies it too.
+
+Helm and Jinja templates are not linted as they stand: each gives one info notice (template-file) saying what to lint instead, and never changes the exit status.
+
 Exit status: 0 when nothing at or above --fail-on was found, 3 when something was, 4 when an input could not be read or parsed (the others are still linted), 1 on other errors.`;
   static override examples = [
     {
@@ -24,6 +28,11 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
     {
       description: 'Show the fixes as a diff, then write them:',
       command: 'kubectl certs lint components.yaml --diff && kubectl certs lint components.yaml --fix',
+    },
+    {
+      description:
+        'Make kube-apiserver verify kubelets too, once every kubelet serves a CA-signed certificate:',
+      command: 'kubectl certs lint /etc/kubernetes/manifests/kube-apiserver.yaml --fix --fix-cluster-wide',
     },
     {
       description: 'For GitHub code scanning (upload with github/codeql-action/upload-sarif):',
@@ -45,7 +54,13 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       default: 'table',
       helpGroup: 'GLOBAL',
     }),
-    fix: Flags.boolean({ description: 'Apply the preferred fix of each finding, in place.' }),
+    fix: Flags.boolean({
+      description: 'Apply the preferred fix of each finding, in place (not cluster-wide fixes: see below).',
+    }),
+    'fix-cluster-wide': Flags.boolean({
+      description:
+        'With --fix or --diff, also apply fixes that change cluster-wide behaviour (kube-apiserver --kubelet-certificate-authority).',
+    }),
     diff: Flags.boolean({ description: 'Print the fixes as a unified diff; write nothing.' }),
     rule: Flags.string({ description: 'Run only this rule (repeatable).', multiple: true }),
     disable: Flags.string({ description: 'Do not run this rule (repeatable).', multiple: true }),
@@ -72,7 +87,9 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       throw new UserError('name the files or folders to lint (or - for standard input)', 2);
     if (flags.fix && flags.diff)
       throw new UserError('--fix and --diff do not go together: --diff shows, --fix writes', 2);
-    const { fixAll, lint, RULES } = await import('@kubectl-certs/core');
+    if (flags['fix-cluster-wide'] && !flags.fix && !flags.diff)
+      throw new UserError('--fix-cluster-wide goes with --fix or --diff', 2);
+    const { fixAll, lint, RULES, NOTICE_RULES } = await import('@kubectl-certs/core');
     const known = [...RULES.map((r) => r.id), 'yaml-syntax'];
     for (const id of [...(flags.rule ?? []), ...(flags.disable ?? [])])
       if (!known.includes(id)) throw new UserError(`unknown rule "${id}" (rules: ${known.join(', ')})`, 2);
@@ -96,8 +113,9 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
         report.push({ file: input.name, findings: [], error: input.error ?? 'unreadable' });
         continue;
       }
+      const fileOptions = { ...options, path: input.name === '-' ? undefined : input.name };
       if (flags.fix || flags.diff) {
-        const { text } = fixAll(input.text, options);
+        const { text } = fixAll(input.text, fileOptions, { clusterWide: flags['fix-cluster-wide'] });
         if (flags.diff && text !== input.text)
           this.log(
             createTwoFilesPatch(`a/${input.name}`, `b/${input.name}`, input.text, text, '', '').trimEnd(),
@@ -106,14 +124,14 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
         if (flags.fix && input.name === '-') process.stdout.write(text);
         input.text = flags.fix ? text : input.text;
       }
-      const findings = lint(input.text, options);
+      const findings = lint(input.text, fileOptions);
       if (findings.some((f) => f.ruleId === 'yaml-syntax')) unreadable = true;
       report.push({ file: input.name, findings });
     }
     if (!flags.diff && !(flags.fix && paths.includes('-'))) await this.print(report, output);
     const threshold = SEVERITY_RANK[flags['fail-on'] as keyof typeof SEVERITY_RANK];
     const failing = report.some((r) =>
-      r.findings.some((f) => f.ruleId !== 'yaml-syntax' && SEVERITY_RANK[f.severity] >= threshold),
+      r.findings.some((f) => !NOTICE_RULES.includes(f.ruleId) && SEVERITY_RANK[f.severity] >= threshold),
     );
     process.exitCode = unreadable ? EXIT_UNREADABLE : failing ? EXIT_FINDINGS : 0;
   }

@@ -1,12 +1,17 @@
 import type { X509Certificate } from 'node:crypto';
 import { connect, createSecureContext, type SecureContext } from 'node:tls';
 import { type CertificateInfo, parseCertificate } from '@kubectl-certs/core';
+import { goDialError } from './go-dial-error.ts';
 
 export type Probe = { ok: true; chain: CertificateInfo[] } | { ok: false; error: string };
 
 /**
  * Reads the certificate chain a TLS server (a kubelet, the API server) serves, without trusting it (judging it is core's job).
- * Never throws: a refused connection, a timeout or a TLS failure is the result.
+ * Never throws: a refused connection, a timeout or a TLS failure is the result, worded as Go's
+ * net/http words it (what metrics-server logs).
+ * The chain is what the server sent, in its order (Go's client verifies exactly that: the leaf,
+ * the rest as intermediates); plugin/test/go-dial-oracle.test.ts holds it for stale, renewed and
+ * wrong intermediates. The walk stops at a repeated certificate, which Go's pool ignores too.
  */
 // Nothing is verified here, so one empty context serves every connection (tls.connect would
 // otherwise build a context, with the default root store, per connection).
@@ -62,6 +67,8 @@ export function readServedChain(host: string, port: number, timeoutMs: number): 
       socket.destroy();
       resolve({ ok: false, error: `no TLS answer within ${timeoutMs / 1000}s` });
     });
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve({ ok: false, error: e.message }));
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      resolve({ ok: false, error: goDialError(e, host, port) }),
+    );
   });
 }

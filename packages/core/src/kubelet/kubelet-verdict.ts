@@ -1,7 +1,7 @@
 import type { CheckResult, NodeAddress } from '../csr-policy/types.ts';
 import { fail, pass } from '../csr-policy/types.ts';
 import type { CertificateInfo } from '../x509/certificate.ts';
-import { issuedByServedCa, validityError, verifyChain } from '../x509/chain.ts';
+import { issuedByServedCa } from '../x509/chain.ts';
 import { formatSans } from '../x509/subject-alt-names.ts';
 import { type ConfigzEvidence, configzCheck } from './configz-check.ts';
 import { hostnameError } from './hostname.ts';
@@ -10,6 +10,7 @@ import {
   type PendingCsrsEvidence,
   pendingCsrsCheck,
 } from './pending-serving-csr.ts';
+import { verifyServer } from './server-verification.ts';
 
 /** metrics-server's default --kubelet-preferred-address-types. */
 export const DEFAULT_ADDRESS_TYPES = ['InternalIP', 'ExternalIP', 'Hostname'];
@@ -20,7 +21,7 @@ export interface KubeletEvidence {
   addresses: NodeAddress[];
   port: number;
   preferredAddressTypes: string[];
-  /** The chain served at the endpoint metrics-server would use (leaf first), or why it could not be read. */
+  /** The chain served at the endpoint metrics-server would use (leaf first), or why it could not be read (Go's words: it is the cause). */
   served: { ok: true; chain: CertificateInfo[] } | { ok: false; error: string };
   /** The CA bundle a client trusts, and where it came from. */
   roots:
@@ -46,7 +47,7 @@ export interface KubeletVerdict {
   node: string;
   endpoint: string;
   verdict: 'OK' | 'FAIL';
-  /** The error metrics-server would log (Go's wording), when FAIL. */
+  /** The error metrics-server would log (Go's exact text, as a Go 1.19 client prints it), when FAIL. */
   cause?: string;
   certificate?: { subject: string; issuer: string; selfSigned: boolean; notAfter: string; sans: string[] };
   addresses: AddressResult[];
@@ -76,8 +77,9 @@ export function isKubeletSelfSigned(leaf: CertificateInfo, chain: CertificateInf
 
 /**
  * Would a client that trusts `roots` (like metrics-server with --kubelet-certificate-authority)
- * verify this kubelet? Go's order decides the first cause: validity period, then the host
- * (the address metrics-server dials), then the chain to a trusted root.
+ * verify this kubelet? The cause is Go's Certificate.Verify error for the address metrics-server
+ * dials (see verifyServer: the leaf, then the name, then the chain and its key usage); the checks
+ * show each step, and every address line is Go's verdict for that address.
  */
 export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> {
   const target = preferredAddress(e.addresses, e.preferredAddressTypes);
@@ -113,7 +115,7 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
     return {
       ...base,
       verdict: 'FAIL',
-      cause: noCertYet ?? checks[0]?.message,
+      cause: noCertYet ?? e.served.error,
       addresses,
       remediation: noCertYet
         ? remediate(e, { failing: true, awaitingApproval: true })
@@ -133,43 +135,49 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
       : pass('self-signed', `issued by ${leaf.issuer.text}`),
   );
 
-  const expired = validityError(leaf, e.now);
-  checks.push(
-    expired ? fail('validity', expired) : pass('validity', `valid until ${leaf.notAfter.toISOString()}`),
+  const verification = await verifyServer(
+    chain,
+    e.roots.ok
+      ? e.roots.certs
+      : { unavailable: `cannot read the CA bundle from ${e.roots.source}: ${e.roots.error}` },
+    e.now,
   );
-
+  const leafProblem = verification.leaf;
+  checks.push(
+    leafProblem
+      ? fail('validity', leafProblem)
+      : pass('validity', `valid until ${leaf.notAfter.toISOString()}`),
+  );
+  const nameProblem = hostnameError(leaf, target.address);
+  checks.push(
+    nameProblem
+      ? fail('hostname', nameProblem)
+      : pass('hostname', `the certificate is valid for ${target.address}`),
+  );
+  const { authority } = verification;
+  const chainProblem = authority.ok ? undefined : authority.message;
+  checks.push(
+    !chainProblem
+      ? pass('chain', `chains to ${e.roots.source}`)
+      : fail('chain', e.roots.ok ? `${chainProblem} (trusting ${e.roots.source})` : chainProblem),
+  );
+  // Each address gets Go's whole verdict for that name, as metrics-server would if it dialled it.
+  const errorFor = verification.errorFor;
   const addresses: AddressResult[] = e.addresses.map((a) => {
-    const err = hostnameError(leaf, a.address);
+    const err = errorFor(a.address);
     return {
       type: a.type,
       address: a.address,
       used: a === target,
       ok: !err,
-      message: err ?? `the certificate is valid for ${a.address}`,
+      message: err ?? `a Go client verifies the certificate for ${a.address}`,
     };
   });
-  const used = addresses.find((a) => a.used) as AddressResult;
-  checks.push(used.ok ? pass('hostname', used.message) : fail('hostname', used.message));
-
-  let chainMessage: string;
-  if (e.roots.ok) {
-    const r = await verifyChain(chain, e.roots.certs, e.now);
-    chainMessage = r.ok ? `chains to ${e.roots.source}` : r.message;
-    checks.push(
-      r.ok ? pass('chain', chainMessage) : fail('chain', `${r.message} (trusting ${e.roots.source})`),
-    );
-  } else {
-    chainMessage = `cannot read the CA bundle from ${e.roots.source}: ${e.roots.error}`;
-    checks.push(fail('chain', chainMessage));
-  }
 
   checks.push(configzCheck(e.configz));
   checks.push(pendingCsrsCheck(pendingEvidence(e)));
 
-  const goOrder = ['validity', 'hostname', 'chain'];
-  const cause = goOrder
-    .map((id) => checks.find((c) => c.id === id && c.outcome === 'fail'))
-    .find(Boolean)?.message;
+  const cause = errorFor(target.address);
   return {
     ...base,
     verdict: cause ? 'FAIL' : 'OK',
@@ -185,8 +193,9 @@ export async function judgeKubelet(e: KubeletEvidence): Promise<KubeletVerdict> 
     remediation: remediate(e, {
       selfSigned,
       failing: Boolean(cause),
-      expired: Boolean(expired),
-      chainFails: checks.some((c) => c.id === 'chain' && c.outcome === 'fail'),
+      expired: Boolean(leafProblem),
+      chainFails: Boolean(chainProblem),
+      unusable: authority.failure === 'incompatible-usage' || Boolean(chainProblem?.includes(INSECURE)),
     }),
   };
 }
@@ -197,7 +206,12 @@ function pendingEvidence(e: KubeletEvidence): PendingCsrsEvidence {
     : { ok: false, error: e.pendingCsrsError };
 }
 
+/** In Go's hint when the certificate is signed with SHA-1 or MD5: no CA bundle fixes that, re-issuing does. */
+const INSECURE = 'insecure algorithm';
+
 interface Findings {
+  /** The certificate itself is refused (no serverAuth, an insecure signature): it must be re-issued. */
+  unusable?: boolean;
   unreachable?: boolean;
   selfSigned?: boolean;
   failing?: boolean;
@@ -229,7 +243,11 @@ function remediate(e: KubeletEvidence, f: Findings): string[] {
     const which = e.pendingCsrs.length ? ` (pending now: ${e.pendingCsrs.join(', ')})` : '';
     steps.push(`Approve the kubelet's serving CSR${which}: kubectl certs approve-serving --node ${e.node}`);
   }
-  if (f.failing && f.chainFails && !f.selfSigned && !bootstrapOff) {
+  if (f.failing && f.unusable && !f.selfSigned) {
+    steps.push(
+      'Re-issue the kubelet\'s serving certificate: Go clients refuse it (it must allow "server auth" in its extended key usage and be signed with SHA-256 or better). With serverTLSBootstrap: true the kubelet requests one that the cluster signer issues so; delete the certificate files (tlsCertFile) it serves today.',
+    );
+  } else if (f.failing && f.chainFails && !f.selfSigned && !bootstrapOff) {
     steps.push(
       "The certificate is not signed by the CA checked here: point metrics-server's --kubelet-certificate-authority (and --ca-file of this command) at the CA that signs kubelet serving certificates.",
     );

@@ -1,5 +1,7 @@
 import { type Document, isMap, isSeq, type YAMLMap } from 'yaml';
 import { helmValuesPath, isKubesprayVariables } from './helm-values.ts';
+import { jsonPatchOperations } from './json-patch.ts';
+import { kubeApiserverContainer } from './kube-apiserver-pod.ts';
 import type { DocumentKind } from './types.ts';
 
 const WORKLOADS = new Set(['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Pod']);
@@ -38,6 +40,8 @@ export function documentKind(doc: Document.Parsed): DocumentKind {
   if (kind === 'KubeletConfiguration' && apiVersion.startsWith('kubelet.config.k8s.io/'))
     return 'kubelet-configuration';
   if (apiVersion.startsWith('kubeadm.k8s.io/')) return 'kubeadm-configuration';
+  if (kubeApiserverContainer(doc)) return 'kube-apiserver-pod';
+  if (jsonPatchOperations(doc)) return 'json-patch';
   if (kind && WORKLOADS.has(kind))
     return containers(doc).some((c) => isMetricsServerContainer(c.node))
       ? 'metrics-server-workload'

@@ -2,16 +2,28 @@ import { applyEdits } from './apply-edits.ts';
 import { lint } from './lint.ts';
 import type { Finding, LintOptions, TextEdit } from './types.ts';
 
+export interface FixAllOptions {
+  /** Also apply fixes that change cluster-wide behaviour (`Fix.clusterWide`); off unless asked. */
+  clusterWide?: boolean | undefined;
+}
+
 /**
  * Applies the preferred fix of every finding, re-linting between rounds because two fixes may
  * touch the same lines (each round applies the non-overlapping ones). Stops when nothing is left
- * to fix, or after a few rounds.
+ * to fix, or after a few rounds. A cluster-wide preferred fix is left alone unless asked for: the
+ * finding then stays, with its fix, for a person to decide.
  */
-export function fixAll(text: string, options: Partial<LintOptions>): { text: string; applied: number } {
+export function fixAll(
+  text: string,
+  options: Partial<LintOptions>,
+  { clusterWide = false }: FixAllOptions = {},
+): { text: string; applied: number } {
   let current = text;
   let applied = 0;
   for (let round = 0; round < 5; round++) {
-    const fixable = lint(current, options).filter((f) => f.fixes.length > 0);
+    const fixable = lint(current, options).filter(
+      (f) => f.fixes[0] !== undefined && (clusterWide || !f.fixes[0].clusterWide),
+    );
     const chosen = nonOverlapping(fixable);
     if (chosen.length === 0) break;
     current = applyEdits(

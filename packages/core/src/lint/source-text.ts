@@ -1,4 +1,4 @@
-import type { LineCounter } from 'yaml';
+import { LineCounter } from 'yaml';
 import type { TextRange } from './types.ts';
 
 export function textRange(lc: LineCounter, start: number, end: number): TextRange {
@@ -25,4 +25,12 @@ export function columnOf(text: string, offset: number): number {
 
 export function detectEol(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+/** A line counter for a text the YAML parser did not read (it fills its own as it parses). */
+export function lineCounterOf(text: string): LineCounter {
+  const lc = new LineCounter();
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+  return lc;
 }

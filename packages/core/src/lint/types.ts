@@ -12,6 +12,13 @@ export interface TextEdit {
 export interface Fix {
   title: string;
   edits: TextEdit[];
+  /**
+   * The fix changes how the whole cluster behaves, beyond the file's own component (kube-apiserver
+   * starts verifying every kubelet: logs and exec break on each one still self-signed). Its title
+   * says so; fix-all (`--fix`, `--diff`, the editor's fix-all) leaves it unless asked for
+   * cluster-wide fixes (`--fix-cluster-wide`); the editor offers it as a quick fix, never preferred.
+   */
+  clusterWide?: true;
 }
 
 /** Offsets into the text, and 1-based line/column like compilers print them. */
@@ -39,8 +46,14 @@ export type DocumentKind =
   | 'apiservice'
   | 'kubelet-configuration'
   | 'kubeadm-configuration'
+  /** A JSON patch (RFC 6902): a list of operations (kustomize, kubectl patch --type=json). */
+  | 'json-patch'
+  /** A kube-apiserver static Pod (/etc/kubernetes/manifests/kube-apiserver.yaml). */
+  | 'kube-apiserver-pod'
   | 'metrics-server-helm-values'
   | 'kubespray-variables'
+  /** A whole file of Helm or Jinja template text (lint gives it to the rules in place of its documents). */
+  | 'template'
   | 'unknown';
 
 export interface LintOptions {
@@ -56,6 +69,11 @@ export interface LintOptions {
   apiserviceCaPem?: string | undefined;
   /** The clock for expiry rules (injected; the shells pass the real time). */
   now?: Date | undefined;
+  /**
+   * The file's path, when it has one: a file under a Helm chart's templates/ folder is a template
+   * even where its markup happens to parse as YAML.
+   */
+  path?: string | undefined;
 }
 
 export const DEFAULT_LINT_OPTIONS: LintOptions = { kubeletCaMountPath: '/etc/kubernetes/kubelet-ca' };
@@ -75,6 +93,16 @@ export interface RuleContext {
   options: LintOptions;
   /** "\r\n" when the file uses CRLF line endings, so inserted lines match. */
   eol: string;
+  /**
+   * The document is a strategic-merge patch (a kustomize inline patch): only the part of an object
+   * it changes, so what it lacks (a volume, a mount) may be in the object it patches.
+   */
+  partial?: boolean;
+  /**
+   * For a document embedded in a string (a kustomization's inline patch): the edits, in the outer
+   * text, that remove the entry holding it. A fix made of exactly these edits is kept as it is.
+   */
+  removeEmbedding?: TextEdit[] | undefined;
 }
 
 export interface Rule {

@@ -73,8 +73,9 @@ export function appendToSeqOrAdd(
     if (existing.flow || existing.items.length === 0) return undefined;
     const firstItem = existing.items[0] as Node;
     const itemCol = columnOf(text, firstItem.range?.[0] ?? 0);
+    // The item's own text may start with "-" (a flag): its dash is before it.
     const dashCol =
-      text.lastIndexOf('-', firstItem.range?.[0] ?? 0) - lineStart(text, firstItem.range?.[0] ?? 0);
+      text.lastIndexOf('-', (firstItem.range?.[0] ?? 0) - 1) - lineStart(text, firstItem.range?.[0] ?? 0);
     const dashPrefix = `${' '.repeat(dashCol)}-${' '.repeat(itemCol - dashCol - 1)}`;
     const [head = '', ...rest] = itemLines;
     const lines = [`${dashPrefix}${head}`, ...rest.map((l) => `${' '.repeat(itemCol)}${l}`)];

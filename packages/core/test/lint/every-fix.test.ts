@@ -57,6 +57,71 @@ apiService:
 `,
   ],
   [
+    'kubectl get deploy -o yaml (a v1 List)',
+    readFileSync(new URL('fixtures/kubectl-get-deploy.yaml', import.meta.url), 'utf8').replace(
+      '          - --kubelet-insecure-tls\n',
+      '          - --kubelet-insecure-tls # for now\n',
+    ),
+  ],
+  [
+    'a kube-apiserver static Pod (a cluster-wide fix)',
+    readFileSync(new URL('fixtures/kube-apiserver.yaml', import.meta.url), 'utf8').replace(
+      '    - --secure-port=6443\n',
+      '    - --secure-port=6443 # kubeadm default\n',
+    ),
+  ],
+  [
+    'an Argo CD Application with helm.values in a literal block',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: metrics-server, namespace: argocd}
+spec:
+  source:
+    chart: metrics-server
+    repoURL: https://kubernetes-sigs.github.io/metrics-server/
+    helm:
+      values: |-
+        args:
+          - --kubelet-insecure-tls # lab only
+        apiService:
+          insecureSkipTLSVerify: true
+  destination: {server: https://kubernetes.default.svc, namespace: kube-system}
+`,
+  ],
+  [
+    'a kustomization with an inline JSON patch and an inline strategic-merge patch',
+    `resources:
+- components.yaml # upstream
+patches:
+- target: {kind: Deployment, name: metrics-server}
+  patch: |
+    - op: add
+      path: /spec/template/spec/containers/0/args/-
+      value: --kubelet-insecure-tls
+    - op: add # keep
+      path: /spec/template/spec/containers/0/args/-
+      value: --metric-resolution=15s
+- target: {kind: Deployment, name: metrics-server-lab}
+  patch: |-
+    - op: add
+      path: /spec/template/spec/containers/0/args/-
+      value: --kubelet-insecure-tls # the whole patch
+patchesStrategicMerge:
+- |-
+  apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: metrics-server}
+  spec:
+    template:
+      spec:
+        containers:
+        - name: metrics-server
+          args:
+          - --cert-dir=/tmp
+          - --kubelet-insecure-tls # patched in
+`,
+  ],
+  [
     'Kubespray group_vars',
     `# addons.yml
 kubelet_rotate_server_certificates: false # later

@@ -19,6 +19,33 @@ spec:
   values:
 ${body.replace(/^/gm, '    ')}`;
 
+/** An Argo CD Application of the metrics-server chart, values inline as spec.source.helm.valuesObject. */
+const argoApp = (body: string, chart = 'metrics-server') => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: metrics-server
+  namespace: argocd
+spec:
+  project: platform
+  source:
+    chart: ${chart}
+    repoURL: https://kubernetes-sigs.github.io/metrics-server/
+    targetRevision: 3.12.1 # metrics-server v0.7.1
+    helm:
+      valuesObject:
+${body.replace(/^(?=.)/gm, '        ')}  destination:
+    server: https://kubernetes.default.svc
+    namespace: kube-system
+`;
+/** The same with several sources (Argo CD 2.6+): the chart, and a git repo for other values. */
+const argoSources = (body: string) =>
+  argoApp(body)
+    .replace(
+      '  source:\n    chart',
+      '  sources:\n  - repoURL: https://github.com/example/values.git\n    targetRevision: main\n    ref: values\n  - chart',
+    )
+    .replace(/^ {4}(repoURL: https:\/\/kubernetes|targetRevision: 3|helm:)/gm, '    $1');
+
 describe('helm-insecure-kubelet-tls', () => {
   const insecureArgs =
     'args:\n- --kubelet-preferred-address-types=InternalIP\n- --kubelet-insecure-tls # lab only\n';
@@ -29,6 +56,11 @@ describe('helm-insecure-kubelet-tls', () => {
       'a HelmRelease of another chart',
       fluxRelease(insecureArgs).replace('chart: metrics-server', 'chart: other'),
     ],
+    ['an Argo CD Application of another chart', argoApp(insecureArgs, 'ingress-nginx')],
+    [
+      "Bitnami's extraArgs map with kubelet-insecure-tls: false",
+      'apiService:\n  create: true\nextraArgs:\n  kubelet-insecure-tls: false\n  kubelet-preferred-address-types: InternalIP\n',
+    ],
   ])('valid: %s', (_n, text) => expect(only('helm-insecure-kubelet-tls', text)).toEqual([]));
 
   it.each([
@@ -37,6 +69,12 @@ describe('helm-insecure-kubelet-tls', () => {
     ["an umbrella chart's metrics-server key", umbrella(insecureArgs)],
     ["a Flux HelmRelease's spec.values", fluxRelease(insecureArgs)],
     ['defaultArgs', values('defaultArgs:\n- --cert-dir=/tmp\n- --kubelet-insecure-tls\n')],
+    ["an Argo CD Application's helm.valuesObject", argoApp(`replicas: 1 # TODO: 2 for HA\n${insecureArgs}`)],
+    ["an Argo CD Application's sources[].helm.valuesObject", argoSources(insecureArgs)],
+    [
+      "Bitnami's extraArgs list (chart 6.x and later)",
+      'apiService:\n  create: true\nextraArgs:\n- --kubelet-preferred-address-types=InternalIP\n- --kubelet-insecure-tls\n',
+    ],
   ])('invalid: %s; the fix removes only that item', (_n, text) => {
     const [f, ...rest] = only('helm-insecure-kubelet-tls', text);
     expect(rest).toEqual([]);
@@ -106,5 +144,24 @@ describe('helm-apiservice-insecure', () => {
     const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
     expect(out).toBe(fixed);
     expect(only('helm-apiservice-insecure', out)).toEqual([]);
+  });
+});
+
+describe("helm-insecure-kubelet-tls: Bitnami's extraArgs map (chart 5.x and earlier)", () => {
+  it.each([
+    ['true', 'false'],
+    ['"true"', '"false"'],
+    ["'True'", "'false'"],
+  ])('kubelet-insecure-tls: %s; the fix sets it to false, in its quoting', (value, fixed) => {
+    const text = `apiService:\n  create: true\nextraArgs:\n  kubelet-insecure-tls: ${value} # self-signed kubelets\n  kubelet-preferred-address-types: InternalIP\n`;
+    const [f, ...rest] = only('helm-insecure-kubelet-tls', text);
+    expect(rest).toEqual([]);
+    expect(text.slice(f?.range.start, f?.range.end)).toBe(value);
+    expect(f?.fixes[0]?.title).toBe(
+      'Set kubelet-insecure-tls: false (metrics-server then verifies kubelets with the in-cluster CA)',
+    );
+    const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
+    expect(out).toBe(text.replace(`kubelet-insecure-tls: ${value}`, `kubelet-insecure-tls: ${fixed}`));
+    expect(only('helm-insecure-kubelet-tls', out)).toEqual([]);
   });
 });

@@ -92,8 +92,8 @@ export class OpenSsl {
     return { csr: this.run(['req', '-new', '-key', k, '-config', c]), key: keyPem };
   }
 
-  /** Signs a CSR with a CA for `days`; `ext` lines go into an extfile. */
-  sign(csr: string, ca: Issued, ext: string[], days = 365): string {
+  /** Signs a CSR with a CA for `days` (with `digest`, e.g. "sha1"); `ext` lines go into an extfile. */
+  sign(csr: string, ca: Issued, ext: string[], days = 365, digest = 'sha256'): string {
     const r = this.file(`r${this.n++}.csr`, csr);
     const caCrt = this.file(`ca${this.n++}.crt`, ca.cert);
     const caKey = this.file(`ca${this.n++}.key`, ca.key);
@@ -113,6 +113,7 @@ export class OpenSsl {
       e,
       '-days',
       String(days),
+      `-${digest}`,
       '-out',
       out,
     ]);

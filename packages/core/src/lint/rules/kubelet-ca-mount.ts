@@ -50,7 +50,8 @@ export const kubeletCaMount: Rule = {
   summary:
     "metrics-server's --kubelet-certificate-authority names a file that no volume of its container provides.",
   check(ctx) {
-    if (ctx.kind !== 'metrics-server-workload') return [];
+    // A patch lacks the mounts of the object it patches: whether a file is mounted is unknown.
+    if (ctx.kind !== 'metrics-server-workload' || ctx.partial) return [];
     const flags = metricsServerContainers(ctx.doc).flatMap(({ container, podSpec }) =>
       flagUses(container, FLAG).flatMap(({ value, valueNode, node }): Finding[] => {
         if (!value || !valueNode) return [finding(ctx, node, `--${FLAG} has no value.`)];

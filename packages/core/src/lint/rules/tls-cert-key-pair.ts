@@ -48,7 +48,8 @@ export const tlsCertKeyPair: Rule = {
   summary:
     'metrics-server has --tls-cert-file without --tls-private-key-file (or the reverse), or one of them is not mounted.',
   check(ctx) {
-    if (ctx.kind !== 'metrics-server-workload') return [];
+    // A patch lacks the mounts of the object it patches: whether a file is mounted is unknown.
+    if (ctx.kind !== 'metrics-server-workload' || ctx.partial) return [];
     return metricsServerContainers(ctx.doc).flatMap(({ container, podSpec }) => {
       const cert = flagUses(container, CERT);
       const key = flagUses(container, KEY);

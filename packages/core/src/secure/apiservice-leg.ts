@@ -1,0 +1,110 @@
+import { decodeCaBundle } from '../lint/ca-bundle.ts';
+
+/** The metrics APIService, and metrics-server's own TLS flags, as the planner needs them. */
+export interface ApiServiceSummary {
+  name: string;
+  insecureSkipTLSVerify: boolean;
+  /** spec.caBundle (base64 of PEM), when set. */
+  caBundle?: string | undefined;
+  /** spec.service; absent for an APIService served by the API server itself. */
+  service?: { namespace: string; name: string } | undefined;
+}
+
+/** What GET /apis/metrics.k8s.io/v1beta1/nodes through the API server answered: the only proof. */
+export type MetricsApiAnswer = { ok: true; nodes: string[] } | { ok: false; error: string };
+
+export interface ApiServiceLegPlan {
+  /** done: verified with a CA today; ready: can be done now; blocked: cannot be done as things are. */
+  state: 'done' | 'ready' | 'blocked';
+  /** The names metrics-server's serving certificate must hold: the aggregator dials <svc>.<ns>.svc. */
+  servingNames: string[];
+  /** Where the serving certificate would come from. */
+  issuer: 'cert-manager' | 'a CA that kubectl-certs creates';
+  /** What is wrong today, one sentence each. */
+  findings: string[];
+  /** What --apply would do, in order. */
+  steps: string[];
+  /** The request through the aggregator, when one was made (metrics-server is registered). */
+  metricsApi?: MetricsApiAnswer | undefined;
+}
+
+/**
+ * The APIService leg: the API server must verify metrics-server, which takes a serving certificate
+ * from a CA that the APIService's caBundle names, with insecureSkipTLSVerify off. Whether the CA in
+ * the bundle really signed what metrics-server serves is proven only by a request through the
+ * aggregator (the verify step), not by reading objects.
+ */
+export function planApiServiceLeg(
+  api: ApiServiceSummary | undefined,
+  servesOwnCertificate: boolean,
+  certManager: boolean,
+  now: Date,
+  live?: { answer: MetricsApiAnswer; nodes: string[] },
+): ApiServiceLegPlan {
+  const issuer = certManager ? 'cert-manager' : 'a CA that kubectl-certs creates';
+  if (!api)
+    return blocked(
+      issuer,
+      'there is no APIService v1beta1.metrics.k8s.io: metrics-server is not registered with the aggregator',
+    );
+  if (!api.service)
+    return blocked(
+      issuer,
+      `APIService ${api.name} has no spec.service: the API server serves it, not metrics-server`,
+    );
+  const { namespace, name } = api.service;
+  const servingNames = [`${name}.${namespace}.svc`, `${name}.${namespace}`, name];
+  const findings = [
+    ...(api.insecureSkipTLSVerify
+      ? ['insecureSkipTLSVerify is true: the API server does not verify metrics-server']
+      : []),
+    ...caBundleFindings(api.caBundle, now),
+    ...(servesOwnCertificate
+      ? []
+      : [
+          'metrics-server serves a self-signed certificate it makes at start (no --tls-cert-file): no CA can vouch for it',
+        ]),
+  ];
+  // Objects that look right prove nothing (Available stays True with a wrong caBundle): only
+  // the answer through the aggregator does, and it must list every node.
+  if (findings.length === 0 && live) findings.push(...liveFindings(live.answer, live.nodes));
+  const steps = [
+    certManager
+      ? `a cert-manager Certificate for ${servingNames.join(', ')} into the Secret ${name}-tls, and the cainjector annotation on the APIService`
+      : `a CA (its key in the Secret ${name}-ca, readable by the approver's service account only) and a serving certificate for ${servingNames.join(', ')} into the Secret ${name}-tls`,
+    `mount ${name}-tls in metrics-server and pass --tls-cert-file and --tls-private-key-file`,
+    `set the APIService's caBundle to that CA and insecureSkipTLSVerify to false`,
+    `verify: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node, or put back what was changed`,
+  ];
+  return {
+    state: findings.length ? 'ready' : 'done',
+    servingNames,
+    issuer,
+    findings,
+    steps: findings.length ? steps : [],
+    metricsApi: live?.answer,
+  };
+}
+
+function liveFindings(answer: MetricsApiAnswer, nodes: string[]): string[] {
+  const via = 'GET /apis/metrics.k8s.io/v1beta1/nodes through the API server';
+  if (!answer.ok) return [`${via} failed: ${answer.error}`];
+  const missing = nodes.filter((n) => !answer.nodes.includes(n));
+  return missing.length
+    ? [
+        `${via} lists ${nodes.length - missing.length} of ${nodes.length} nodes (missing: ${missing.join(', ')})`,
+      ]
+    : [];
+}
+
+function blocked(issuer: ApiServiceLegPlan['issuer'], why: string): ApiServiceLegPlan {
+  return { state: 'blocked', servingNames: [], issuer, findings: [why], steps: [] };
+}
+
+function caBundleFindings(caBundle: string | undefined, now: Date): string[] {
+  if (!caBundle?.trim()) return ['the APIService has no caBundle: nothing to verify metrics-server with'];
+  const contents = decodeCaBundle(caBundle);
+  if (!contents.ok) return [contents.reason];
+  const expired = contents.certificates.filter((c) => c.notAfter.getTime() <= now.getTime());
+  return expired.map((c) => `the caBundle's CA ${c.subject.text} expired on ${c.notAfter.toISOString()}`);
+}

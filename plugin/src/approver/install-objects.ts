@@ -1,0 +1,171 @@
+import { type RbacSubject, rbacObjects } from '../rbac.ts';
+import { imageOf } from './image.ts';
+
+/** Where `approver install` and deploy/ put the approver, and what they call it. */
+export interface InstallSettings {
+  namespace: string;
+  /** The name of every object (Deployment, ServiceAccount, Roles, Service, PodDisruptionBudget). */
+  name: string;
+  image: string;
+  replicas: number;
+  /** Flags for `approver run`, after the ones install always sets. */
+  extraArgs: string[];
+}
+
+export const METRICS_PORT = 8080;
+export const HEALTH_PORT = 8081;
+
+const labelsOf = (name: string) => ({
+  'app.kubernetes.io/name': name,
+  'app.kubernetes.io/part-of': 'kubectl-certs',
+  'app.kubernetes.io/component': 'approver',
+});
+
+/**
+ * Every object of an in-cluster approver, in the order they are applied: the namespace first, the
+ * RBAC before the Deployment that needs it. deploy/base holds these objects as YAML (a test keeps
+ * them equal), so kustomize users and `approver install` get the same thing.
+ */
+export function installObjects(s: InstallSettings): object[] {
+  const labels = labelsOf(s.name);
+  const selector = { 'app.kubernetes.io/name': s.name };
+  const sa: RbacSubject = { kind: 'ServiceAccount', name: s.name, namespace: s.namespace };
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: s.namespace, labels: restrictedNamespaceLabels },
+    },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: s.name, namespace: s.namespace, labels } },
+    ...rbacObjects(s.name, [sa]),
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: s.name, namespace: s.namespace, labels },
+      rules: [
+        // Leader election: one Lease, created by the first replica, renewed by the leader.
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+        // Events about the CSRs it decides (kubectl describe csr lists them from every namespace).
+        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: s.name, namespace: s.namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: s.name },
+      subjects: [sa],
+    },
+    deployment(s, labels, selector),
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: s.name, namespace: s.namespace, labels },
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: s.name, namespace: s.namespace, labels },
+      spec: {
+        selector,
+        ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
+      },
+    },
+  ];
+}
+
+/** The namespace enforces the `restricted` Pod Security Standard on itself (Kubernetes 1.23+). */
+const restrictedNamespaceLabels = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+};
+
+function deployment(
+  s: InstallSettings,
+  labels: Record<string, string>,
+  selector: Record<string, string>,
+): object {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: s.name, namespace: s.namespace, labels },
+    spec: {
+      replicas: s.replicas,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: s.name,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'approver',
+              image: s.image,
+              imagePullPolicy: 'IfNotPresent',
+              args: [
+                'approver',
+                'run',
+                `--metrics-bind-address=:${METRICS_PORT}`,
+                `--health-probe-bind-address=:${HEALTH_PORT}`,
+                ...s.extraArgs,
+              ],
+              env: [
+                // The Lease holder identity and the namespace of the Lease and the Events.
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ],
+              ports: [
+                { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+                { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
+              ],
+              livenessProbe: { httpGet: { path: '/healthz', port: 'health' }, periodSeconds: 10 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'health' }, periodSeconds: 5 },
+              resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
+          // Two replicas on two nodes where there are two, so losing one node keeps a leader.
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    topologyKey: 'kubernetes.io/hostname',
+                    labelSelector: { matchLabels: selector },
+                  },
+                },
+              ],
+            },
+          },
+          // Control-plane nodes often join first; the approver must run before any worker has a certificate.
+          tolerations: [
+            { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+            { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** What deploy/base holds and `approver install` applies unless told otherwise. */
+export function defaultInstallSettings(version: string): InstallSettings {
+  return {
+    namespace: 'kubectl-certs',
+    name: 'kubectl-certs-approver',
+    image: imageOf(version),
+    replicas: 2,
+    extraArgs: [],
+  };
+}

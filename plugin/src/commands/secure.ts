@@ -1,0 +1,72 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.ts';
+import { UserError } from '../user-error.ts';
+
+export default class Secure extends BaseCommand {
+  static override summary = 'Plan how to turn on TLS verification on both legs of metrics-server.';
+  static override description =
+    `Reads the cluster and shows what stands between metrics-server and verified TLS on its two legs, and what would change:
+  - the kubelet leg: whether each kubelet would pass verification with the cluster CA (inspect-kubelet's verdicts), which kubelets must first ask for CA-signed certificates (serverTLSBootstrap: true, with kubeadm's steps), and the Deployment edit as a diff (the fixes of kubectl certs lint: --kubelet-certificate-authority, the kube-root-ca.crt mount, --kubelet-insecure-tls removed);
+  - the APIService leg: what the v1beta1.metrics.k8s.io APIService lacks (caBundle, insecureSkipTLSVerify, a serving certificate from a CA) and the steps that give it.
+It finds metrics-server by the labels of the release manifests (k8s-app=metrics-server) and of the Helm chart (app.kubernetes.io/name=metrics-server), in every namespace unless -n is given. Nothing is written: this is the plan.
+
+Exit status: 0 when both legs verify already (and with --print-values), 3 when something is to change or blocks it, 1 on errors (none or several metrics-server found, RBAC, the API server).`;
+  static override examples = [
+    { description: 'The plan:', command: 'kubectl certs secure metrics-server' },
+    {
+      description: 'A metrics-server of another name, as JSON:',
+      command: 'kubectl certs secure metrics-server -n monitoring --name ms -o json',
+    },
+    {
+      description: 'The same end state as Helm chart values, for a GitOps repository:',
+      command: 'kubectl certs secure metrics-server --print-values > metrics-server-values.yaml',
+    },
+    {
+      description: 'Accept that one node is not verified yet:',
+      command: 'kubectl certs secure metrics-server --allow-unverified-nodes worker-3',
+    },
+  ];
+  static override args = {
+    target: Args.string({ description: 'What to secure.', required: true, options: ['metrics-server'] }),
+  };
+  static override flags = {
+    namespace: Flags.string({
+      char: 'n',
+      description: "metrics-server's namespace (default: look in every namespace).",
+    }),
+    name: Flags.string({ description: "metrics-server's Deployment name." }),
+    selector: Flags.string({
+      char: 'l',
+      description: 'Label selector for the Deployment (instead of the default labels).',
+    }),
+    'allow-unverified-nodes': Flags.string({
+      description: 'Nodes whose kubelets may fail verification (comma-separated, repeatable).',
+      multiple: true,
+      delimiter: ',',
+    }),
+    'kubelet-timeout': Flags.string({ description: 'How long to wait for each kubelet.', default: '5s' }),
+    'print-values': Flags.boolean({
+      description:
+        'Print the metrics-server Helm chart values that give the same end state (for a Helm release, or an Argo CD or Flux source) instead of the plan; kubelets that would fail are warned about on stderr.',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Secure);
+    const g = this.globals(flags);
+    if (flags.name && flags.selector) throw new UserError('--name and --selector do not go together', 2);
+    const { secureMetricsServer } = await import('../secure/secure-metrics-server.ts');
+    const { output, warnings, exitCode } = await secureMetricsServer({
+      ...g,
+      namespace: flags.namespace,
+      name: flags.name,
+      selector: flags.selector,
+      allowUnverifiedNodes: flags['allow-unverified-nodes'] ?? [],
+      kubeletTimeout: flags['kubelet-timeout'],
+      printValues: flags['print-values'],
+    });
+    if (warnings) process.stderr.write(warnings);
+    process.stdout.write(output);
+    if (exitCode) this.exit(exitCode);
+  }
+}

@@ -1,0 +1,3 @@
+module kubectl-certs.io/go-oracle
+
+go 1.19
