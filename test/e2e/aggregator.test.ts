@@ -10,6 +10,7 @@ import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox
 import { issue, type KeyPair, makeCa } from '../sandbox/pki.ts';
 import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
+import { runCli } from './cli.ts';
 
 // The APIService leg for real: the sandbox's kube-apiserver runs the aggregation layer (front-proxy
 // client certificate, --requestheader-*, --enable-aggregator-routing), and verifies the
@@ -65,6 +66,39 @@ function apiService(tls: { caBundle?: string; insecureSkipTLSVerify?: boolean })
       ...(tls.caBundle ? { caBundle: Buffer.from(tls.caBundle).toString('base64') } : {}),
     },
   };
+}
+
+/** metrics-server's Deployment as it runs with a serving certificate of its own (the end state's flags). */
+const metricsServerDeployment = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'metrics-server', namespace: 'kube-system', labels: { 'k8s-app': 'metrics-server' } },
+  spec: {
+    selector: { matchLabels: { 'k8s-app': 'metrics-server' } },
+    template: {
+      metadata: { labels: { 'k8s-app': 'metrics-server' } },
+      spec: {
+        containers: [
+          {
+            name: 'metrics-server',
+            image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.2',
+            args: [
+              '--secure-port=10250',
+              '--tls-cert-file=/tls/tls.crt',
+              '--tls-private-key-file=/tls/tls.key',
+            ],
+          },
+        ],
+      },
+    },
+  },
+};
+
+/** The plan's APIService leg, from `kubectl certs secure metrics-server -o json` (a process: the stand-in keeps answering). */
+async function apiServiceLeg(): Promise<{ state: string; findings: string[]; metricsApi?: { ok: boolean } }> {
+  const r = await runCli(['secure', 'metrics-server', '-o', 'json'], { KUBECONFIG: cluster.adminKubeconfig });
+  if (r.stderr) throw new Error(r.stderr);
+  return JSON.parse(r.stdout).apiServiceLeg;
 }
 
 /** GET .../nodes through the API server: its status and, on failure, its message. */
@@ -159,6 +193,15 @@ describe('the aggregation layer verifies metrics-server with the APIService caBu
     expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
   });
 
+  it('secure metrics-server calls that leg done: the aggregator lists every node', async () => {
+    apply([metricsServerDeployment]);
+    expect(await apiServiceLeg()).toMatchObject({
+      state: 'done',
+      findings: [],
+      metricsApi: { ok: true, nodes: [node.name] },
+    });
+  });
+
   it("with another CA every request fails with the aggregator's x509 error, while Available stays True", async () => {
     apply([apiService({ caBundle: otherCa.cert })]);
     const a = await until('the aggregator refusing the other CA', (x) => x.status !== 200);
@@ -177,6 +220,13 @@ describe('the aggregation layer verifies metrics-server with the APIService caBu
       ]),
     );
     expect(available).toMatchObject({ status: 'True', message: 'all checks passed' });
+    // The plan does not take Available's word: it asks through the aggregator and quotes it.
+    expect(await apiServiceLeg()).toMatchObject({
+      state: 'ready',
+      findings: [
+        'GET /apis/metrics.k8s.io/v1beta1/nodes through the API server failed: HTTP 503: error trying to reach service: x509: certificate signed by unknown authority',
+      ],
+    });
   });
 
   it("with a serving certificate for another name, Go's name mismatch", async () => {
