@@ -120,11 +120,13 @@ async function throughAggregator(): Promise<{ status: number; message: string; n
 /** The aggregator picks up an APIService change within a few seconds: wait for the answer to change. */
 async function until(what: string, ok: (a: Awaited<ReturnType<typeof throughAggregator>>) => boolean) {
   let last: Awaited<ReturnType<typeof throughAggregator>> | undefined;
-  await waitFor(what, async () => ok((last = await throughAggregator())), { timeoutMs: 60_000 }).catch(
-    (e: Error) => {
-      throw new Error(`${e.message.split('\n')[0]}; last answer: ${JSON.stringify(last)}`);
-    },
-  );
+  const check = async () => {
+    last = await throughAggregator();
+    return ok(last);
+  };
+  await waitFor(what, check, { timeoutMs: 60_000 }).catch((e: Error) => {
+    throw new Error(`${e.message.split('\n')[0]}; last answer: ${JSON.stringify(last)}`);
+  });
   return last as Awaited<ReturnType<typeof throughAggregator>>;
 }
 
