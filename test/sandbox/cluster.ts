@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiRequest, type Credentials } from './api.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { releaseStaleSlots } from './node-network.ts';
 import { requireBinaries } from './paths.ts';
 import { clientCert, genKey, issue, type KeyPair, makeCa, rsaPublicKey } from './pki.ts';
 import { claimSandbox, reapOrphans, restartProcess, startProcess, waitFor } from './processes.ts';
@@ -68,9 +69,20 @@ export class Cluster {
     const bins = requireBinaries();
     const reaped = await reapOrphans(tmpdir(), SANDBOX_PREFIX, (d) => teardownSandbox(d, 3_000));
     if (reaped.length) log(`stopped ${reaped.length} sandbox(es) left by a killed run`);
+    const stale = releaseStaleSlots();
+    if (stale.length) log(`deleted ${stale.length} network namespace(s) whose sandbox was gone`);
     const dir = mkdtempSync(join(tmpdir(), SANDBOX_PREFIX));
     claimSandbox(dir);
-    for (const sub of ['pki', 'logs', 'etcd', 'kcm-certs', 'scheduler-certs', 'apiserver-certs', 'nodes', 'csrs'])
+    for (const sub of [
+      'pki',
+      'logs',
+      'etcd',
+      'kcm-certs',
+      'scheduler-certs',
+      'apiserver-certs',
+      'nodes',
+      'csrs',
+    ])
       mkdirSync(join(dir, sub));
     // If this process dies without stopping the cluster, take the servers with it.
     process.once('exit', () => killSandboxSync(dir));
