@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sandbox-build.sh - build the sandbox used by tests, the demo and the benchmarks: a real
-# kube-apiserver + kube-controller-manager + kubelet (Kubernetes 1.20, from Debian
+# kube-apiserver + kube-controller-manager + kube-scheduler + kubelet (Kubernetes 1.20, from Debian
 # bullseye's "kubernetes" source package), etcd 3.4 (Debian bookworm etcd-server), the
 # pod images (the pause binary from the same source, and a static exit-code binary, as
 # OCI images made with umoci and saved as docker-archives with skopeo), cached outside
@@ -67,7 +67,7 @@ have_images() {
   [ -s "$IMAGES/pause.tar" ] && [ -s "$IMAGES/exit-code.tar" ] \
     && grep -q "\"key\":\"$(images_key)\"" "$IMAGES/images.json" 2>/dev/null
 }
-have_node() { [ -x "$BIN/kubelet" ] && have_images && have_node_pkgs; }
+have_node() { [ -x "$BIN/kubelet" ] && [ -x "$BIN/kube-scheduler" ] && have_images && have_node_pkgs; }
 if [ $FORCE -eq 0 ] && have_bins && have_node; then
   log "cached binaries present in $BIN - nothing to do (use --force to rebuild)"
   "$BIN/kube-apiserver" --version || true
@@ -315,6 +315,7 @@ if [ $COLD -eq 1 ]; then log "--cold: wiping Go build cache"; go clean -cache; f
 build_one kube-apiserver
 build_one kube-controller-manager
 build_one kubelet
+build_one kube-scheduler
 ensure_node_pkgs
 ensure_images
 if [ -z "$ONLY" ]; then have_bins && have_node || die "binaries, images or node packages missing after build"; fi
@@ -322,3 +323,4 @@ log "done in $(( $(date +%s) - T_START )) s; binaries in $BIN"
 "$BIN/kube-apiserver" --version
 "$BIN/kube-controller-manager" --version
 "$BIN/kubelet" --version
+"$BIN/kube-scheduler" --version

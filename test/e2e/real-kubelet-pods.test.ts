@@ -31,8 +31,9 @@ interface PodObject {
 }
 
 describe('pods on a real kubelet', () => {
-  it('a hostNetwork pod with nodeName runs, its container reads the service-account token, and its exit code is read back', async () => {
+  it('a hostNetwork pod with nodeName runs, its container reads the service-account token and reaches the API server, and its exit code is read back', async () => {
     const images = podImages();
+    const apiServer = `${node.network.hostIp}:${cluster.apiPort}`;
     const name = `exit-${node.name}`;
     const path = `/api/v1/namespaces/default/pods/${name}`;
     await apiCall(cluster.admin, 'POST', '/api/v1/namespaces/default/pods', {
@@ -50,8 +51,9 @@ describe('pods on a real kubelet', () => {
             name: 'exit',
             image: images.exitCode.ref,
             imagePullPolicy: 'Never',
-            // 42 if the token and the CA the kubelet mounted are readable, 100 if not.
-            args: ['42', `${TOKEN_DIR}/token`, `${TOKEN_DIR}/ca.crt`],
+            // 42 if the token and the CA the kubelet mounted are readable (else 100), and the API
+            // server accepts a connection at this machine's end of the node's veth (else 101).
+            args: ['42', `${TOKEN_DIR}/token`, `${TOKEN_DIR}/ca.crt`, `tcp:${apiServer}`],
           },
         ],
       },
@@ -79,8 +81,9 @@ describe('pods on a real kubelet', () => {
       { encoding: 'utf8' },
     );
     expect(logs).toMatch(new RegExp(`exit-code: read ${TOKEN_DIR}/token \\([1-9]\\d* bytes\\)`));
+    expect(logs).toContain(`exit-code: connected to ${apiServer}`);
     expect(logs).toContain('exit-code: exiting with 42');
 
     await apiCall(cluster.admin, 'DELETE', `${path}?gracePeriodSeconds=0`);
-  });
+  }, 120_000);
 });

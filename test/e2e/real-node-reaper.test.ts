@@ -1,11 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_PREFIX } from '../sandbox/cluster.ts';
 import { mountsUnder } from '../sandbox/mounts.ts';
-import { readNodeNetwork, SLOTS_DIR } from '../sandbox/node-network.ts';
+import { createNodeNetwork, readNodeNetwork, releaseStaleSlots, SLOTS_DIR } from '../sandbox/node-network.ts';
 import { readTracked, reapOrphans, waitFor } from '../sandbox/processes.ts';
 import { teardownSandbox } from '../sandbox/teardown.ts';
 
@@ -90,4 +90,18 @@ describe('a sandbox with real nodes left by a killed run', () => {
     expect(readFileSync('/proc/net/dev', 'utf8')).not.toContain(`${net?.hostVeth}:`);
     expect(existsSync(join(SLOTS_DIR, String(net?.slot)))).toBe(false);
   }, 240_000);
+});
+
+describe('a node network whose sandbox folder was deleted without its teardown', () => {
+  it('is deleted, and its slot freed, when the next sandbox starts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-stale-node-'));
+    const net = createNodeNetwork(dir);
+    expect(existsSync(net.netnsPath)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+
+    releaseStaleSlots(); // Cluster.start calls it (another file's may get there first)
+    expect(existsSync(net.netnsPath)).toBe(false);
+    expect(readFileSync('/proc/net/dev', 'utf8')).not.toContain(`${net.hostVeth}:`);
+    expect(existsSync(join(SLOTS_DIR, String(net.slot)))).toBe(false);
+  });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiRequest, type Credentials } from './api.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
+import { releaseStaleSlots } from './node-network.ts';
 import { requireBinaries } from './paths.ts';
 import { clientCert, genKey, issue, type KeyPair, makeCa, rsaPublicKey } from './pki.ts';
 import { claimSandbox, reapOrphans, restartProcess, startProcess, waitFor } from './processes.ts';
@@ -16,6 +17,8 @@ export interface ClusterOptions {
   log?: (line: string) => void;
   /** kube-controller-manager's --cluster-signing-duration (default 1 year): short, to see kubelets rotate. */
   signingDuration?: string;
+  /** Also run kube-scheduler, so that pods without nodeName (a Deployment's) land on real nodes. */
+  scheduler?: boolean;
 }
 
 interface State {
@@ -66,9 +69,20 @@ export class Cluster {
     const bins = requireBinaries();
     const reaped = await reapOrphans(tmpdir(), SANDBOX_PREFIX, (d) => teardownSandbox(d, 3_000));
     if (reaped.length) log(`stopped ${reaped.length} sandbox(es) left by a killed run`);
+    const stale = releaseStaleSlots();
+    if (stale.length) log(`deleted ${stale.length} network namespace(s) whose sandbox was gone`);
     const dir = mkdtempSync(join(tmpdir(), SANDBOX_PREFIX));
     claimSandbox(dir);
-    for (const sub of ['pki', 'logs', 'etcd', 'kcm-certs', 'apiserver-certs', 'nodes', 'csrs'])
+    for (const sub of [
+      'pki',
+      'logs',
+      'etcd',
+      'kcm-certs',
+      'scheduler-certs',
+      'apiserver-certs',
+      'nodes',
+      'csrs',
+    ])
       mkdirSync(join(dir, sub));
     // If this process dies without stopping the cluster, take the servers with it.
     process.once('exit', () => killSandboxSync(dir));
@@ -135,6 +149,7 @@ function makePki(pki: string): void {
   ]);
   clientCert(pki, 'admin', '/O=system:masters/CN=kubectl-certs-admin', ca);
   clientCert(pki, 'kube-controller-manager', '/CN=system:kube-controller-manager', ca);
+  clientCert(pki, 'kube-scheduler', '/CN=system:kube-scheduler', ca);
   // As kubeadm's apiserver-kubelet-client: how the API server authenticates to kubelets (node proxy).
   clientCert(pki, 'apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', ca);
   genKey(join(pki, 'sa.key'), 'rsa');
@@ -171,15 +186,20 @@ async function boot(
   writeFileSync(join(dir, STATE), JSON.stringify(state, null, 2));
   const cluster = Cluster.attach(dir);
   writeKubeconfig(cluster.adminKubeconfig, cluster.admin, 'kubectl-certs-admin');
-  const kcmCreds = {
-    server,
-    ca: cluster.ca.cert,
-    cert: readFileSync(join(pki, 'kube-controller-manager.crt'), 'utf8'),
-    key: readFileSync(join(pki, 'kube-controller-manager.key'), 'utf8'),
-  };
-  const kcmKubeconfig = writeKubeconfig(
-    join(dir, 'kcm.kubeconfig'),
-    kcmCreds,
+  const componentKubeconfig = (file: string, pair: string, user: string) =>
+    writeKubeconfig(
+      join(dir, file),
+      {
+        server,
+        ca: cluster.ca.cert,
+        cert: readFileSync(join(pki, `${pair}.crt`), 'utf8'),
+        key: readFileSync(join(pki, `${pair}.key`), 'utf8'),
+      },
+      user,
+    );
+  const kcmKubeconfig = componentKubeconfig(
+    'kcm.kubeconfig',
+    'kube-controller-manager',
     'system:kube-controller-manager',
   );
   const logFile = (n: string) => join(dir, 'logs', `${n}.log`);
@@ -267,7 +287,7 @@ async function boot(
     `--secure-port=${kcmPort}`,
     '--port=0',
     `--cert-dir=${join(dir, 'kcm-certs')}`,
-    '--controllers=csrsigning,csrapproving,csrcleaner,root-ca-cert-publisher,serviceaccount-token,serviceaccount,namespace',
+    '--controllers=csrsigning,csrapproving,csrcleaner,root-ca-cert-publisher,serviceaccount-token,serviceaccount,namespace,deployment,replicaset',
     `--cluster-signing-cert-file=${state.caCertFile}`,
     `--cluster-signing-key-file=${state.caKeyFile}`,
     `--root-ca-file=${state.caCertFile}`,
@@ -290,6 +310,26 @@ async function boot(
       logFile: logFile('kube-controller-manager'),
     },
   );
+  if (opts.scheduler) {
+    const kubeconfig = componentKubeconfig('scheduler.kubeconfig', 'kube-scheduler', 'system:kube-scheduler');
+    const scheduler = startProcess(dir, 'kube-scheduler', bins['kube-scheduler'], [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${await freePort()}`,
+      '--port=0',
+      `--cert-dir=${join(dir, 'scheduler-certs')}`,
+      '--leader-elect=false',
+      '--profiling=false',
+      '--v=2',
+    ]);
+    await waitFor(
+      'kube-scheduler',
+      async () => readFileSync(logFile('kube-scheduler'), 'utf8').includes('Serving securely'),
+      { timeoutMs: 60_000, child: scheduler, logFile: logFile('kube-scheduler') },
+    );
+  }
   log(`control plane up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${dir})`);
   return cluster;
 }

@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -101,6 +102,23 @@ function claimSlot(owner: string): number {
     }
   }
   throw new SandboxError(`no free network slot in ${SLOTS_DIR}`);
+}
+
+/**
+ * Frees every slot whose node folder is gone (its sandbox was deleted without its teardown):
+ * deletes the slot's namespace and veth. A slot being claimed (no folder written yet) is left.
+ */
+export function releaseStaleSlots(): number[] {
+  const released: number[] = [];
+  for (const entry of existsSync(SLOTS_DIR) ? readdirSync(SLOTS_DIR) : []) {
+    const file = join(SLOTS_DIR, entry);
+    const holder = readFileSync(file, 'utf8');
+    if (!holder || existsSync(holder) || !/^\d+$/.test(entry)) continue;
+    deleteLinks(names(Number(entry)));
+    rmSync(file, { force: true });
+    released.push(Number(entry));
+  }
+  return released;
 }
 
 /** Makes the namespace and the veth pair for a node whose folder is `nodeDir`, and records them there. */

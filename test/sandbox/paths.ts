@@ -20,7 +20,13 @@ function imagesDir(): string {
   return join(sandboxCacheDir(), 'images');
 }
 
-export const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubelet'] as const;
+export const BINARIES = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubelet',
+] as const;
 export type Binary = (typeof BINARIES)[number];
 
 /** An image built by sandbox-build.sh: its docker-archive and the reference it is tagged with. */
