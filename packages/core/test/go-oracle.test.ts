@@ -68,6 +68,17 @@ const pathLenRoot = ca('path-len-0', undefined, {
 const underPathLen = ca('under-path-len-0', pathLenRoot);
 const clientOnlyInter = ca('client-only-ca', root, { ext: [...CA, 'extendedKeyUsage=clientAuth'] });
 const oddCa = ca('odd-ca', root, { ext: [...CA, '1.2.3.4=critical,ASN1:NULL'] });
+// CAs restricted by name constraints (a critical extension, as RFC 5280 wants it).
+const constrained = (...nc: string[]) =>
+  ca('constrained-ca', root, { ext: [...CA, `nameConstraints=critical,${nc.join(',')}`] });
+const permitsW1 = constrained('permitted;DNS:w1', 'permitted;IP:10.0.0.0/255.0.0.0');
+const permitsOtherDomain = constrained('permitted;DNS:.nodes.example', 'permitted;IP:10.0.0.0/255.0.0.0');
+const excludesTen = constrained('excluded;IP:10.0.0.0/255.0.0.0');
+const excludesW1 = constrained('excluded;DNS:w1');
+const emailOnly = constrained('permitted;email:example.com');
+const dirNameOnly = ca('constrained-ca', root, {
+  ext: [...CA, 'nameConstraints=critical,permitted;dirName:dir_sect', '[dir_sect]', 'CN = somebody'],
+});
 const kubeadmCa = ssl.selfSigned('/CN=w1-ca@1700000000');
 const kubeadmLeaf = ssl.sign(ssl.csr(['CN = w1@1700000000']).csr, kubeadmCa, ['subjectAltName=DNS:w1']);
 const selfSigned = ssl.selfSigned('/CN=w1', { ext: [...SERVING, SANS] });
@@ -206,6 +217,27 @@ const cases: Record<string, Case> = {
   'a root with pathlen 0 above an intermediate': {
     served: [leaf(underPathLen), underPathLen.cert],
     roots: [pathLenRoot],
+  },
+  'a CA whose name constraints permit the names': {
+    served: [leaf(permitsW1), permitsW1.cert],
+    roots: [root],
+  },
+  'a CA whose name constraints permit another domain': {
+    served: [leaf(permitsOtherDomain), permitsOtherDomain.cert],
+    roots: [root],
+  },
+  'a CA whose name constraints exclude the IP range': {
+    served: [leaf(excludesTen), excludesTen.cert],
+    roots: [root],
+  },
+  'a CA whose name constraints exclude the DNS name': {
+    served: [leaf(excludesW1), excludesW1.cert],
+    roots: [root],
+  },
+  'a CA constrained only for email addresses': { served: [leaf(emailOnly), emailOnly.cert], roots: [root] },
+  'a CA constrained by a directory name (a type Go does not handle)': {
+    served: [leaf(dirNameOnly), dirNameOnly.cert],
+    roots: [root],
   },
   'a leaf with an unknown critical extension': {
     served: [leaf(root, [...SERVING, SANS, '1.2.3.4=critical,ASN1:NULL'])],
