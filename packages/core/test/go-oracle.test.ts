@@ -26,15 +26,10 @@ function ca(cn: string, parent?: Issued, opts: { days?: number; ext?: string[]; 
 function leaf(
   issuer: Issued,
   ext: string[] = [...SERVING, SANS],
-  opts: { days?: number; digest?: string } = {},
+  opts: { days?: number; digest?: string; sigopt?: string[] } = {},
 ) {
-  return ssl.sign(
-    ssl.csr(['O = system:nodes', 'CN = system:node:w1']).csr,
-    issuer,
-    ext,
-    opts.days,
-    opts.digest,
-  );
+  const req = ssl.csr(['O = system:nodes', 'CN = system:node:w1']).csr;
+  return ssl.sign(req, issuer, ext, opts.days, opts.digest, opts.sigopt);
 }
 
 const root = ca('kubernetes');
@@ -200,6 +195,20 @@ const cases: Record<string, Case> = {
   },
   'a hint naming a CA without a CN by its O': { served: [leaf(orgOnly)], roots: [orgOnlyImpostor] },
   'a hint naming a CA without CN or O by its serial': { served: [leaf(nameless)], roots: [namelessImpostor] },
+  'an RSA-PSS signature with SHA-256 and a 32-byte salt': {
+    served: [leaf(root, undefined, { sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:digest'] })],
+    roots: [root],
+  },
+  'an RSA-PSS signature with SHA-384 and a 48-byte salt': {
+    served: [
+      leaf(root, undefined, { digest: 'sha384', sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:digest'] }),
+    ],
+    roots: [root],
+  },
+  'an RSA-PSS signature with the longest salt (Go knows no such algorithm)': {
+    served: [leaf(root, undefined, { sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:max'] })],
+    roots: [root],
+  },
   'an ECDSA P-256 CA signing with SHA-384': {
     served: [leaf(ecRoot, undefined, { digest: 'sha384' })],
     roots: [ecRoot],
