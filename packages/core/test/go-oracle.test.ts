@@ -26,15 +26,10 @@ function ca(cn: string, parent?: Issued, opts: { days?: number; ext?: string[]; 
 function leaf(
   issuer: Issued,
   ext: string[] = [...SERVING, SANS],
-  opts: { days?: number; digest?: string } = {},
+  opts: { days?: number; digest?: string; sigopt?: string[] } = {},
 ) {
-  return ssl.sign(
-    ssl.csr(['O = system:nodes', 'CN = system:node:w1']).csr,
-    issuer,
-    ext,
-    opts.days,
-    opts.digest,
-  );
+  const req = ssl.csr(['O = system:nodes', 'CN = system:node:w1']).csr;
+  return ssl.sign(req, issuer, ext, opts.days, opts.digest, opts.sigopt);
 }
 
 const root = ca('kubernetes');
@@ -68,6 +63,17 @@ const pathLenRoot = ca('path-len-0', undefined, {
 const underPathLen = ca('under-path-len-0', pathLenRoot);
 const clientOnlyInter = ca('client-only-ca', root, { ext: [...CA, 'extendedKeyUsage=clientAuth'] });
 const oddCa = ca('odd-ca', root, { ext: [...CA, '1.2.3.4=critical,ASN1:NULL'] });
+// CAs restricted by name constraints (a critical extension, as RFC 5280 wants it).
+const constrained = (...nc: string[]) =>
+  ca('constrained-ca', root, { ext: [...CA, `nameConstraints=critical,${nc.join(',')}`] });
+const permitsW1 = constrained('permitted;DNS:w1', 'permitted;IP:10.0.0.0/255.0.0.0');
+const permitsOtherDomain = constrained('permitted;DNS:.nodes.example', 'permitted;IP:10.0.0.0/255.0.0.0');
+const excludesTen = constrained('excluded;IP:10.0.0.0/255.0.0.0');
+const excludesW1 = constrained('excluded;DNS:w1');
+const emailOnly = constrained('permitted;email:example.com');
+const dirNameOnly = ca('constrained-ca', root, {
+  ext: [...CA, 'nameConstraints=critical,permitted;dirName:dir_sect', '[dir_sect]', 'CN = somebody'],
+});
 const kubeadmCa = ssl.selfSigned('/CN=w1-ca@1700000000');
 const kubeadmLeaf = ssl.sign(ssl.csr(['CN = w1@1700000000']).csr, kubeadmCa, ['subjectAltName=DNS:w1']);
 const selfSigned = ssl.selfSigned('/CN=w1', { ext: [...SERVING, SANS] });
@@ -189,6 +195,20 @@ const cases: Record<string, Case> = {
   },
   'a hint naming a CA without a CN by its O': { served: [leaf(orgOnly)], roots: [orgOnlyImpostor] },
   'a hint naming a CA without CN or O by its serial': { served: [leaf(nameless)], roots: [namelessImpostor] },
+  'an RSA-PSS signature with SHA-256 and a 32-byte salt': {
+    served: [leaf(root, undefined, { sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:digest'] })],
+    roots: [root],
+  },
+  'an RSA-PSS signature with SHA-384 and a 48-byte salt': {
+    served: [
+      leaf(root, undefined, { digest: 'sha384', sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:digest'] }),
+    ],
+    roots: [root],
+  },
+  'an RSA-PSS signature with the longest salt (Go knows no such algorithm)': {
+    served: [leaf(root, undefined, { sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:max'] })],
+    roots: [root],
+  },
   'an ECDSA P-256 CA signing with SHA-384': {
     served: [leaf(ecRoot, undefined, { digest: 'sha384' })],
     roots: [ecRoot],
@@ -206,6 +226,27 @@ const cases: Record<string, Case> = {
   'a root with pathlen 0 above an intermediate': {
     served: [leaf(underPathLen), underPathLen.cert],
     roots: [pathLenRoot],
+  },
+  'a CA whose name constraints permit the names': {
+    served: [leaf(permitsW1), permitsW1.cert],
+    roots: [root],
+  },
+  'a CA whose name constraints permit another domain': {
+    served: [leaf(permitsOtherDomain), permitsOtherDomain.cert],
+    roots: [root],
+  },
+  'a CA whose name constraints exclude the IP range': {
+    served: [leaf(excludesTen), excludesTen.cert],
+    roots: [root],
+  },
+  'a CA whose name constraints exclude the DNS name': {
+    served: [leaf(excludesW1), excludesW1.cert],
+    roots: [root],
+  },
+  'a CA constrained only for email addresses': { served: [leaf(emailOnly), emailOnly.cert], roots: [root] },
+  'a CA constrained by a directory name (a type Go does not handle)': {
+    served: [leaf(dirNameOnly), dirNameOnly.cert],
+    roots: [root],
   },
   'a leaf with an unknown critical extension': {
     served: [leaf(root, [...SERVING, SANS, '1.2.3.4=critical,ASN1:NULL'])],

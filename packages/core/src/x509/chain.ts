@@ -2,6 +2,7 @@ import { type CertificateInfo, loadCertificate } from './certificate.ts';
 import { type GoCertificate, goCertificate } from './go-certificate.ts';
 import { goQuote } from './go-quote.ts';
 import { checkSignatureFrom } from './go-signature.ts';
+import { nameConstraintError } from './name-constraints.ts';
 import type { X509Certificate } from './peculiar.ts';
 
 export type ChainFailure =
@@ -10,6 +11,7 @@ export type ChainFailure =
   | 'unknown-authority'
   | 'incompatible-usage'
   | 'not-authorized-to-sign'
+  | 'not-authorized-for-name'
   | 'too-many-intermediates'
   | 'unhandled-critical-extension'
   | 'signature-check-limit';
@@ -171,7 +173,7 @@ function alreadyInChain(candidate: GoCertificate, chain: GoCertificate[]): boole
   );
 }
 
-/** Go's Certificate.isValid (name constraints aside: kubelet CAs do not use them). */
+/** Go's Certificate.isValid (of name constraints, the DNS and IP ones: kubelet certificates have no others). */
 function isValid(
   c: GoCertificate,
   kind: 'leaf' | 'intermediate' | 'root',
@@ -182,6 +184,11 @@ function isValid(
     return { failure: 'unhandled-critical-extension', message: 'x509: unhandled critical extension' };
   const period = validityFailure(c.info, now);
   if (period) return period;
+  if (kind !== 'leaf' && c.nameConstraints) {
+    const sans = current.flatMap((x) => (x.sanExtension ? [x.sanExtension] : []));
+    const refused = nameConstraintError(c.nameConstraints, sans);
+    if (refused) return { failure: 'not-authorized-for-name', message: refused };
+  }
   if (kind === 'intermediate' && !(c.basicConstraintsValid && c.info.isCA))
     return {
       failure: 'not-authorized-to-sign',

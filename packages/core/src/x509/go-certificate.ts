@@ -1,5 +1,6 @@
 import type { CertificateInfo } from './certificate.ts';
 import { children, decodeOid, expectTag, single, TAG, type Tlv } from './der.ts';
+import { type NameConstraints, parseNameConstraints } from './name-constraints.ts';
 import { SUBJECT_ALT_NAME_OID } from './subject-alt-names.ts';
 
 /**
@@ -26,6 +27,8 @@ export interface GoCertificate {
   authorityKeyId: Uint8Array;
   /** The subjectAltName extension's value, when the extension is present (even empty). */
   sanExtension: Uint8Array | undefined;
+  /** The nameConstraints extension of a CA, when present. */
+  nameConstraints: NameConstraints | undefined;
   /** A critical extension Go does not handle: such a certificate is never valid. */
   hasUnhandledCriticalExtension: boolean;
   /** pkix.Name.CommonName: the last CN attribute. */
@@ -41,10 +44,12 @@ const KEY_ALGORITHMS: Record<string, GoCertificate['publicKeyAlgorithm']> = {
   '1.3.101.112': 'Ed25519',
 };
 
-/** Extensions Go's parser handles (processExtensions); any other, when critical, makes the certificate invalid. */
-const HANDLED = new Set(
-  [15, 19, 30, 31, 35, 37, 14, 32].map((n) => `2.5.29.${n}`).concat(['1.3.6.1.5.5.7.1.1']),
-);
+/**
+ * Extensions Go's parser handles (processExtensions); any other, when critical, makes the
+ * certificate invalid. subjectAltName and nameConstraints count only when Go could read them.
+ */
+const HANDLED = new Set([15, 19, 31, 35, 37, 14, 32].map((n) => `2.5.29.${n}`).concat(['1.3.6.1.5.5.7.1.1']));
+const NAME_CONSTRAINTS = '2.5.29.30';
 const SKID = '2.5.29.14';
 const AKID = '2.5.29.35';
 const BASIC_CONSTRAINTS = '2.5.29.19';
@@ -77,6 +82,8 @@ function read(info: CertificateInfo): GoCertificate {
   const ext = extensions(fields.slice(o + 6).find((f) => f.tag === 0xa3));
   const bc = ext.get(BASIC_CONSTRAINTS);
   const san = ext.get(SUBJECT_ALT_NAME_OID);
+  const ncExt = ext.get(NAME_CONSTRAINTS);
+  const nameConstraints = ncExt ? parseNameConstraints(ncExt.value) : undefined;
   return {
     info,
     version,
@@ -94,8 +101,15 @@ function read(info: CertificateInfo): GoCertificate {
       : EMPTY,
     authorityKeyId: ext.has(AKID) ? akid(ext.get(AKID)?.value as Uint8Array) : EMPTY,
     sanExtension: san?.value,
+    nameConstraints,
     hasUnhandledCriticalExtension: [...ext].some(
-      ([oid, e]) => e.critical && !(HANDLED.has(oid) || (oid === SUBJECT_ALT_NAME_OID && sanHandled(info))),
+      ([oid, e]) =>
+        e.critical &&
+        !(
+          HANDLED.has(oid) ||
+          (oid === SUBJECT_ALT_NAME_OID && sanHandled(info)) ||
+          (oid === NAME_CONSTRAINTS && !nameConstraints?.unhandled)
+        ),
     ),
     commonName: info.subject.commonNames.at(-1) ?? '',
     serialDecimal: BigInt(`0x${info.serialNumber || '0'}`).toString(10),

@@ -1,5 +1,5 @@
 import { constants, createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { children, decodeOid, expectTag, TAG, type Tlv } from './der.ts';
+import { children, decodeOid, expectTag, single, TAG, type Tlv } from './der.ts';
 import type { GoCertificate } from './go-certificate.ts';
 
 type KeyAlgorithm = NonNullable<GoCertificate['publicKeyAlgorithm']>;
@@ -96,20 +96,59 @@ function insecure(name: string): string {
   return `x509: cannot verify signature: insecure algorithm ${name}${override}`;
 }
 
-/** RSA-PSS counts only with SHA-256/384/512 (Go also requires matching MGF1 and salt, taken as given here). */
+/** getSignatureAlgorithmFromAI: the OID, with Ed25519's parameters absent and RSA-PSS's as Go accepts them. */
 function signatureAlgorithm(oid: string, params: Tlv | undefined): SignatureAlgorithm | undefined {
+  if (oid === ED25519) return params ? undefined : ALGORITHMS[oid];
   if (oid !== RSA_PSS) return ALGORITHMS[oid];
   try {
-    const hash = children(expectTag(params, TAG.SEQUENCE, 'RSASSA-PSS-params').value).find(
-      (t) => t.tag === 0xa0,
-    );
-    if (!hash) return undefined;
-    const [algId] = children(hash.value);
-    return PSS_HASHES[decodeOid(children(expectTag(algId, TAG.SEQUENCE, 'hashAlgorithm').value)[0] as Tlv)];
+    return pssAlgorithm(params);
   } catch {
     return undefined;
   }
 }
+
+/**
+ * Go reads RSASSA-PSS-params as SEQUENCE { [0] hash, [1] MGF, [2] saltLength, [3] trailerField
+ * OPTIONAL } and accepts only SHA-256/384/512 with MGF1 of the same hash, the salt as long as
+ * the hash and the trailer 1; anything else is an unknown algorithm.
+ */
+function pssAlgorithm(params: Tlv | undefined): SignatureAlgorithm | undefined {
+  const [hash, mgf, salt, trailer, ...rest] = children(
+    expectTag(params, TAG.SEQUENCE, 'RSASSA-PSS-params').value,
+  );
+  if (hash?.tag !== 0xa0 || mgf?.tag !== 0xa1 || salt?.tag !== 0xa2 || rest.length) return undefined;
+  if (trailer && (trailer.tag !== 0xa3 || integer(trailer) !== 1)) return undefined;
+  const hashOid = algorithmId(single(hash.value, TAG.SEQUENCE, 'hashAlgorithm'));
+  const [mgfOid, mgfParams] = children(single(mgf.value, TAG.SEQUENCE, 'maskGenAlgorithm').value);
+  if (
+    !hashOid ||
+    decodeOid(mgfOid as Tlv) !== MGF1 ||
+    algorithmId(expectTag(mgfParams, TAG.SEQUENCE, 'MGF1 hash')) !== hashOid
+  )
+    return undefined;
+  const algo = PSS_HASHES[hashOid];
+  return algo && integer(salt) === SALT[hashOid] ? algo : undefined;
+}
+
+/** An AlgorithmIdentifier's OID, when its parameters are absent or NULL (else undefined). */
+function algorithmId(t: Tlv): string | undefined {
+  const [oid, params, ...rest] = children(t.value);
+  if (rest.length || (params && !(params.tag === TAG.NULL && params.value.length === 0))) return undefined;
+  return decodeOid(oid as Tlv);
+}
+
+/** The INTEGER inside an explicit tag. */
+function integer(explicit: Tlv): number {
+  return single(explicit.value, TAG.INTEGER, 'INTEGER').value.reduce((n, b) => n * 256 + b, 0);
+}
+
+const MGF1 = '1.2.840.113549.1.1.8';
+const SALT: Record<string, number> = {
+  '2.16.840.1.101.3.4.2.1': 32,
+  '2.16.840.1.101.3.4.2.2': 48,
+  '2.16.840.1.101.3.4.2.3': 64,
+};
+const ED25519 = '1.3.101.112';
 
 /** The signature check itself, in node:crypto's threadpool. */
 function verifies(algo: SignatureAlgorithm, child: GoCertificate, spki: Uint8Array): Promise<boolean> {

@@ -92,8 +92,11 @@ export class OpenSsl {
     return { csr: this.run(['req', '-new', '-key', k, '-config', c]), key: keyPem };
   }
 
-  /** Signs a CSR with a CA for `days` (with `digest`, e.g. "sha1"); `ext` lines go into an extfile. */
-  sign(csr: string, ca: Issued, ext: string[], days = 365, digest = 'sha256'): string {
+  /**
+   * Signs a CSR with a CA for `days` (with `digest`, e.g. "sha1", and `sigopt`s such as
+   * "rsa_padding_mode:pss"); `ext` lines go into an extfile.
+   */
+  sign(csr: string, ca: Issued, ext: string[], days = 365, digest = 'sha256', sigopt: string[] = []): string {
     const r = this.file(`r${this.n++}.csr`, csr);
     const caCrt = this.file(`ca${this.n++}.crt`, ca.cert);
     const caKey = this.file(`ca${this.n++}.key`, ca.key);
@@ -114,6 +117,7 @@ export class OpenSsl {
       '-days',
       String(days),
       `-${digest}`,
+      ...sigopt.flatMap((o) => ['-sigopt', o]),
       '-out',
       out,
     ]);
