@@ -14,6 +14,36 @@ export function replaceScalar(node: Scalar, value: string): TextEdit {
   return { offset: start, length: end - start, text: quoted };
 }
 
+/** The text ends without a line break: what goes after its last line must bring its own. */
+function endsWithoutBreak(text: string, offset: number): boolean {
+  return offset === text.length && text.length > 0 && !text.endsWith('\n');
+}
+
+/**
+ * The edit that inserts whole lines at `offset`, a line start or the end of the text. At the end
+ * of a text without a final line break the lines go after a break of their own and the text still
+ * ends without one, so the last line is never glued to the first inserted one.
+ */
+export function insertLines(text: string, offset: number, lines: readonly string[], eol: string): TextEdit {
+  const inserted = endsWithoutBreak(text, offset)
+    ? lines.map((l) => `${eol}${l}`).join('')
+    : lines.map((l) => `${l}${eol}`).join('');
+  return { offset, length: 0, text: inserted };
+}
+
+/**
+ * The edit that removes the whole lines from `from` (a line start) to `to` (just past a line
+ * break, or the end of the text). When they are the text's last lines and it has no final line
+ * break, the break before them goes instead, so the text still ends without one.
+ */
+export function removeLines(text: string, from: number, to: number): TextEdit {
+  if (from > 0 && endsWithoutBreak(text, to)) {
+    const breakAt = text[from - 2] === '\r' ? from - 2 : from - 1;
+    return { offset: breakAt, length: to - breakAt, text: '' };
+  }
+  return { offset: from, length: to - from, text: '' };
+}
+
 /** Removes one item of a sequence: its whole line in block style, the item and a comma in flow style. */
 export function removeSeqItem(text: string, seq: YAMLSeq, index: number): TextEdit {
   const item = seq.items[index] as Node;
@@ -30,7 +60,7 @@ export function removeSeqItem(text: string, seq: YAMLSeq, index: number): TextEd
         return { offset: colon, length: eolAt - colon, text: ' []' };
       }
     }
-    return { offset: from, length: lineEnd - from, text: '' };
+    return removeLines(text, from, lineEnd);
   }
   const next = seq.items[index + 1] as Node | undefined;
   const prev = seq.items[index - 1] as Node | undefined;
@@ -49,11 +79,6 @@ function keyIndent(text: string, map: YAMLMap): string {
 function afterNode(text: string, node: Node): number {
   const end = node.range?.[1] ?? text.length;
   return nextLineStart(text, Math.max(end - 1, 0));
-}
-
-/** Lines of YAML (relative indentation) placed at `indent`, ending with `eol`. */
-function block(lines: string[], indent: string, eol: string): string {
-  return lines.map((l) => `${indent}${l}${eol}`).join('');
 }
 
 /**
@@ -78,16 +103,18 @@ export function appendToSeqOrAdd(
     const dashPrefix = `${' '.repeat(dashCol)}-${' '.repeat(itemCol - dashCol - 1)}`;
     const [head = '', ...rest] = itemLines;
     const lines = [`${dashPrefix}${head}`, ...rest.map((l) => `${' '.repeat(itemCol)}${l}`)];
-    return { offset: afterNode(text, existing), length: 0, text: lines.map((l) => `${l}${eol}`).join('') };
+    return insertLines(text, afterNode(text, existing), lines, eol);
   }
   if (existing !== undefined) return undefined;
   const indent = keyIndent(text, map);
   const [head = '', ...rest] = itemLines;
-  return {
-    offset: afterNode(text, map),
-    length: 0,
-    text: block([`${key}:`, `- ${head}`, ...rest.map((l) => `  ${l}`)], indent, eol),
-  };
+  const lines = [`${key}:`, `- ${head}`, ...rest.map((l) => `  ${l}`)];
+  return insertLines(
+    text,
+    afterNode(text, map),
+    lines.map((l) => `${indent}${l}`),
+    eol,
+  );
 }
 
 /** Adds `key: value` as the last entry of a block map (the value already rendered). */
@@ -99,7 +126,7 @@ export function addMapEntry(
   eol: string,
 ): TextEdit | undefined {
   if (map.flow) return undefined;
-  return { offset: afterNode(text, map), length: 0, text: `${keyIndent(text, map)}${key}: ${value}${eol}` };
+  return insertLines(text, afterNode(text, map), [`${keyIndent(text, map)}${key}: ${value}`], eol);
 }
 
 /** Removes a `key: value` entry of a block map (its lines). */
@@ -110,7 +137,7 @@ export function removeMapEntry(text: string, map: YAMLMap, key: string): TextEdi
   if (!k?.range || map.flow) return undefined;
   const from = lineStart(text, k.range[0]);
   const end = v?.range?.[1] ?? k.range[1];
-  return { offset: from, length: nextLineStart(text, Math.max(end - 1, 0)) - from, text: '' };
+  return removeLines(text, from, nextLineStart(text, Math.max(end - 1, 0)));
 }
 
 export function isBlockMap(n: unknown): n is YAMLMap {
