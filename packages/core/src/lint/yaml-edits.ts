@@ -131,13 +131,32 @@ export function addMapEntry(
 
 /** Removes a `key: value` entry of a block map (its lines). */
 export function removeMapEntry(text: string, map: YAMLMap, key: string): TextEdit | undefined {
-  const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
-  const k = pair?.key as Node | undefined;
-  const v = pair?.value as Node | undefined;
-  if (!k?.range || map.flow) return undefined;
-  const from = lineStart(text, k.range[0]);
-  const end = v?.range?.[1] ?? k.range[1];
-  return removeLines(text, from, nextLineStart(text, Math.max(end - 1, 0)));
+  const [edit] = removeMapEntries(text, map, [key]);
+  return edit;
+}
+
+/**
+ * Removes the `key: value` entries of a block map that are present (their lines), entries on
+ * adjacent lines in one edit: separate edits would overlap at the line break they share when the
+ * last of them ends the text.
+ */
+export function removeMapEntries(text: string, map: YAMLMap, keys: readonly string[]): TextEdit[] {
+  if (map.flow) return [];
+  const spans = map.items
+    .filter((p) => isScalar(p.key) && keys.includes(String(p.key.value)) && (p.key as Node).range)
+    .map((p) => {
+      const from = lineStart(text, (p.key as Node).range?.[0] ?? 0);
+      const end = (p.value as Node | null)?.range?.[1] ?? (p.key as Node).range?.[1] ?? from;
+      return [from, nextLineStart(text, Math.max(end - 1, 0))] as [number, number];
+    })
+    .sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+    else merged.push(span);
+  }
+  return merged.map(([from, to]) => removeLines(text, from, to));
 }
 
 export function isBlockMap(n: unknown): n is YAMLMap {
