@@ -129,6 +129,26 @@ export function addMapEntry(
   return insertLines(text, afterNode(text, map), [`${keyIndent(text, map)}${key}: ${value}`], eol);
 }
 
+/**
+ * Adds `key: value` on the line after the entry `after` of a block map (the last line of its
+ * value), so that a variable lands next to the ones it belongs with; at the end of the map when
+ * `after` is absent.
+ */
+export function addMapEntryAfter(
+  text: string,
+  map: YAMLMap,
+  after: string,
+  key: string,
+  value: string,
+  eol: string,
+): TextEdit | undefined {
+  if (map.flow) return undefined;
+  const pair = map.items.find((p) => isScalar(p.key) && p.key.value === after);
+  const anchor = (pair?.value ?? pair?.key) as Node | undefined;
+  if (!anchor?.range) return addMapEntry(text, map, key, value, eol);
+  return insertLines(text, afterNode(text, anchor), [`${keyIndent(text, map)}${key}: ${value}`], eol);
+}
+
 /** Removes a `key: value` entry of a block map (its lines). */
 export function removeMapEntry(text: string, map: YAMLMap, key: string): TextEdit | undefined {
   const [edit] = removeMapEntries(text, map, [key]);
