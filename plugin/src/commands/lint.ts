@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Finding } from '@kubectl-certs/core';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.ts';
+import { fsErrorReason } from '../fs-error.ts';
 import { renderData } from '../output.ts';
 import { UserError } from '../user-error.ts';
 
@@ -15,7 +16,9 @@ export default class Lint extends BaseCommand {
   static override description =
     `Lints YAML files, folders (recursively, *.yaml and *.yml) or standard input ("-"). Prints file:line:col severity rule-id message, like a compiler.
 
-Exit status: 0 when nothing at or above --fail-on was found, 3 when something was, 4 when an input could not be read or parsed (the others are still linted), 1 on other errors.`;
+--fix says on stderr, per file, what it fixed and what is left. Offsets in -o json/yaml (start, end, and each edit's offset and length) count UTF-16 code units, as SARIF's charOffset does.
+
+Exit status: 0 when nothing at or above --fail-on was found, 3 when something was, 4 when an input could not be read or parsed (the others are still linted), 2 on a usage error, before anything is read or written (no path, an unknown --rule or --disable, --fix with --diff, an --apiservice-ca-file that cannot be read or holds no certificate), 1 on other errors.`;
   static override examples = [
     {
       description: 'A manifest, and everything under a folder:',
@@ -77,6 +80,8 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
     for (const id of [...(flags.rule ?? []), ...(flags.disable ?? [])])
       if (!known.includes(id)) throw new UserError(`unknown rule "${id}" (rules: ${known.join(', ')})`, 2);
     const { collectInputs } = await import('../lint/inputs.ts');
+    const { fixReport } = await import('../lint/fix-report.ts');
+    const { fixPatch } = await import('../lint/patch.ts');
     const { createTwoFilesPatch } = await import('diff');
     const options = {
       rules: flags.rule,
@@ -96,17 +101,18 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
         report.push({ file: input.name, findings: [], error: input.error ?? 'unreadable' });
         continue;
       }
+      let fixed: Finding[] | undefined;
       if (flags.fix || flags.diff) {
-        const { text } = fixAll(input.text, options);
+        const result = fixAll(input.text, options);
+        const text = result.text;
         if (flags.diff && text !== input.text)
-          this.log(
-            createTwoFilesPatch(`a/${input.name}`, `b/${input.name}`, input.text, text, '', '').trimEnd(),
-          );
+          this.log(fixPatch(input.name, input.text, text, createTwoFilesPatch));
         if (flags.fix && text !== input.text && input.name !== '-') writeFileSync(input.name, text);
         if (flags.fix && input.name === '-') process.stdout.write(text);
-        input.text = flags.fix ? text : input.text;
+        if (flags.fix) [input.text, fixed] = [text, result.fixed];
       }
       const findings = lint(input.text, options);
+      if (fixed) for (const line of fixReport(input.name, fixed, findings)) process.stderr.write(`${line}\n`);
       if (findings.some((f) => f.ruleId === 'yaml-syntax')) unreadable = true;
       report.push({ file: input.name, findings });
     }
@@ -169,10 +175,7 @@ async function readCaFile(path: string): Promise<string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(
-      `--apiservice-ca-file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      2,
-    );
+    throw new UserError(`--apiservice-ca-file ${path}: ${fsErrorReason(e)}`, 2);
   }
   const { parseCertificates } = await import('@kubectl-certs/core');
   try {

@@ -1,8 +1,24 @@
-import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type CST, isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { columnOf, lineStart, nextLineStart } from './source-text.ts';
 import type { TextEdit } from './types.ts';
 
-/** Replaces a scalar's source with `value`, keeping its quoting style. */
+/** The comment on a scalar's own line, after it, from the parser's tokens (offsets into the text). */
+function lineComment(node: Scalar): { offset: number; source: string; before: string } | undefined {
+  const end = (node.srcToken as { end?: CST.SourceToken[] } | undefined)?.end ?? [];
+  let before = '';
+  for (const t of end) {
+    if (t.type === 'comment') return { offset: t.offset, source: t.source, before };
+    if (t.type !== 'space') return undefined;
+    before += t.source;
+  }
+  return undefined;
+}
+
+/**
+ * Replaces a scalar's source with `value`, keeping its quoting style. A comment on its line was
+ * written about the old value: it stays (it is the user's text), marked as such
+ * (`--kubelet-certificate-authority=... # was --kubelet-insecure-tls: lab only`).
+ */
 export function replaceScalar(node: Scalar, value: string): TextEdit {
   const [start, end] = node.range ?? [0, 0];
   const quoted =
@@ -11,7 +27,16 @@ export function replaceScalar(node: Scalar, value: string): TextEdit {
       : node.type === 'QUOTE_SINGLE'
         ? `'${value.replaceAll("'", "''")}'`
         : value;
-  return { offset: start, length: end - start, text: quoted };
+  const comment = lineComment(node);
+  const old = (node.srcToken as { source?: string } | undefined)?.source;
+  if (!comment || old === undefined || old === quoted)
+    return { offset: start, length: end - start, text: quoted };
+  const space = comment.source.startsWith('# ') ? '' : ' ';
+  return {
+    offset: start,
+    length: comment.offset + 1 - start,
+    text: `${quoted}${comment.before}# was ${old}:${space}`,
+  };
 }
 
 /** The text ends without a line break: what goes after its last line must bring its own. */

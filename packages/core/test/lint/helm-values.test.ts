@@ -75,7 +75,7 @@ describe('helm-apiservice-insecure', () => {
     [
       'tls.type helm already: only verification is switched on',
       values('apiService:\n  insecureSkipTLSVerify: true # why?\ntls:\n  type: helm\n'),
-      values('apiService:\n  insecureSkipTLSVerify: false # why?\ntls:\n  type: helm\n'),
+      values('apiService:\n  insecureSkipTLSVerify: false # was true: why?\ntls:\n  type: helm\n'),
     ],
     [
       'tls.type metrics-server (self-signed): switched to helm',

@@ -33,7 +33,7 @@ describe('kubelet-serving-bootstrap: invalid, with the output of the fix', () =>
     [
       'serverTLSBootstrap false',
       kubelet('serverTLSBootstrap: false # why?\n'),
-      kubelet('serverTLSBootstrap: true # why?\n'),
+      kubelet('serverTLSBootstrap: true # was false: why?\n'),
     ],
     [
       'rotateCertificates false',

@@ -23,7 +23,7 @@ describe('kubespray-serving-certificates', () => {
       'the variable false',
       groupVars('kubelet_rotate_server_certificates: false # self-signed for now\n'),
       'warning',
-      groupVars('kubelet_rotate_server_certificates: true # self-signed for now\n'),
+      groupVars('kubelet_rotate_server_certificates: true # was false: self-signed for now\n'),
     ],
     [
       'the variable no',
@@ -118,7 +118,7 @@ describe('kubespray-metrics-server-insecure', () => {
       /is true/,
       'Set kubelet_rotate_server_certificates: true (kubelets serve CA-signed certificates) and metrics_server_kubelet_insecure_tls: false',
       addons(
-        'metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false # for now\nmetrics_server_metric_resolution: 15s\nkubelet_rotate_server_certificates: true\n',
+        'metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false # was true: for now\nmetrics_server_metric_resolution: 15s\nkubelet_rotate_server_certificates: true\n',
       ),
     ],
     [

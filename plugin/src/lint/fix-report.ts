@@ -1,0 +1,17 @@
+import type { Finding } from '@kubectl-certs/core';
+
+const at = (f: Finding) => `${f.range.startLine}:${f.range.startColumn}`;
+
+/**
+ * What --fix says about one file on stderr: each fix it wrote (where the finding was, which rule,
+ * the fix's title), then how many findings are left and which. Nothing for a file without findings.
+ */
+export function fixReport(file: string, fixed: readonly Finding[], left: readonly Finding[]): string[] {
+  if (fixed.length === 0 && left.length === 0) return [];
+  const lines = fixed.map((f) => `${file}:${at(f)}: fixed ${f.ruleId}: ${f.fixes[0]?.title ?? ''}`);
+  const rest = left.map((f) => `${f.ruleId} at ${at(f)}${f.fixes.length > 0 ? '' : ', no fix'}`);
+  lines.push(
+    `${file}: ${fixed.length} fixed, ${left.length} left${rest.length ? ` (${rest.join('; ')})` : ''}`,
+  );
+  return lines;
+}
