@@ -107,8 +107,22 @@ function afterNode(text: string, node: Node): number {
 }
 
 /**
- * Appends an item to the block sequence at `key` of `map`, or adds the key with a one-item
- * sequence when it is absent. Returns undefined for flow style, which we do not rewrite.
+ * Appends `text` (flow YAML) as the last item of a flow sequence or map, after a comma (`[a]` →
+ * `[a, text]`, `[]` → `[text]`), on the line of the last item, before any comment.
+ */
+function appendToFlow(coll: YAMLSeq | YAMLMap, text: string): TextEdit | undefined {
+  const last = coll.items.at(-1) as Node | { key: Node; value: Node | null } | undefined;
+  const node = (last && 'key' in last ? (last.value ?? last.key) : last) as Node | undefined;
+  if (node?.range) return { offset: node.range[1], length: 0, text: `, ${text}` };
+  const open = coll.range?.[0];
+  return open === undefined ? undefined : { offset: open + 1, length: 0, text };
+}
+
+/**
+ * Appends an item to the sequence at `key` of `map`, or adds the key with a one-item sequence
+ * when it is absent: as block lines (`itemLines`), or as flow text (`flowItem`) where the
+ * sequence, or the map that gets the key, is in flow style. Undefined for flow style when no
+ * `flowItem` is given.
  */
 export function appendToSeqOrAdd(
   text: string,
@@ -116,11 +130,16 @@ export function appendToSeqOrAdd(
   key: string,
   itemLines: string[],
   eol: string,
+  flowItem?: string,
 ): TextEdit | undefined {
-  if (map.flow) return undefined;
   const existing = map.get(key, true);
+  if (isSeq(existing) && (existing.flow || existing.items.length === 0))
+    return flowItem === undefined ? undefined : appendToFlow(existing, flowItem);
+  if (map.flow)
+    return flowItem === undefined || existing !== undefined
+      ? undefined
+      : appendToFlow(map, `${key}: [${flowItem}]`);
   if (isSeq(existing)) {
-    if (existing.flow || existing.items.length === 0) return undefined;
     const firstItem = existing.items[0] as Node;
     const itemCol = columnOf(text, firstItem.range?.[0] ?? 0);
     const dashCol =
@@ -202,8 +221,4 @@ export function removeMapEntries(text: string, map: YAMLMap, keys: readonly stri
     else merged.push(span);
   }
   return merged.map(([from, to]) => removeLines(text, from, to));
-}
-
-export function isBlockMap(n: unknown): n is YAMLMap {
-  return isMap(n) && !n.flow;
 }

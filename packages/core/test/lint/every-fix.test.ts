@@ -150,6 +150,39 @@ spec:
 `,
   ],
   [
+    'metrics-server in flow style: the mount and the volume go into the flow lists',
+    `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: metrics-server}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: metrics-server, image: registry.k8s.io/metrics-server/metrics-server:v0.7.2, args: [--kubelet-insecure-tls], volumeMounts: [{name: tmp, mountPath: /tmp}]} # one line
+      volumes: [{name: tmp, emptyDir: {}}]
+`,
+  ],
+  [
+    'an exported metrics-server Pod: the service account volume already holds the cluster CA',
+    `apiVersion: v1
+kind: Pod
+metadata: {name: metrics-server-7d9f, namespace: kube-system}
+spec:
+  containers:
+  - name: metrics-server
+    image: registry.k8s.io/metrics-server/metrics-server:v0.7.2
+    volumeMounts:
+    - {mountPath: /var/run/secrets/kubernetes.io/serviceaccount, name: kube-api-access-x2x8d, readOnly: true}
+    args:
+    - --kubelet-insecure-tls # kubeadm default
+  volumes:
+  - name: kube-api-access-x2x8d
+    projected:
+      sources:
+      - configMap: {name: kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}
+`,
+  ],
+  [
     'an APIService with a caBundle and insecureSkipTLSVerify last',
     `apiVersion: apiregistration.k8s.io/v1
 kind: APIService

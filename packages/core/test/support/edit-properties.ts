@@ -13,7 +13,7 @@ const overlaps = (edits: readonly TextEdit[], from: number, to: number) =>
 
 /**
  * What must hold of any fix, as sentences naming what broke (empty when nothing did):
- * - every line of `before` whose text no edit deletes is still in `after`, at its place, followed
+ * - every line of `before` whose text no edit deletes from or inserts into is still in `after`, at its place, followed
  *   by a line break of the file's style or the end of the text, unless an edit replaced its line
  *   break (an insert glued to the end of a line, as in `memory.available: 1GiserverTLSBootstrap:
  *   true`, breaks this);
@@ -29,7 +29,9 @@ export function fixViolations(before: string, edits: readonly TextEdit[], after:
     if (line === '') break;
     const start = m.index;
     const contentEnd = start + line.length - terminator.length;
-    if (overlaps(edits, start, contentEnd)) continue;
+    // A line an edit deletes from, or inserts into (a flow list's new item), is the edit's own.
+    if (overlaps(edits, start, contentEnd) || edits.some((e) => e.offset > start && e.offset < contentEnd))
+      continue;
     const at = mapped(start, edits);
     const content = before.slice(start, contentEnd);
     const next = after.slice(at + content.length, at + content.length + eol.length);
