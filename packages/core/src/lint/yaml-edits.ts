@@ -1,4 +1,4 @@
-import { type CST, isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type CST, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 import { columnOf, lineStart, nextLineStart } from './source-text.ts';
 import type { TextEdit } from './types.ts';
 
