@@ -75,8 +75,8 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       throw new UserError('name the files or folders to lint (or - for standard input)', 2);
     if (flags.fix && flags.diff)
       throw new UserError('--fix and --diff do not go together: --diff shows, --fix writes', 2);
-    const { fixAll, lint, RULES } = await import('@kubectl-certs/core');
-    const known = [...RULES.map((r) => r.id), 'yaml-syntax'];
+    const { fixAll, lint, RULE_DESCRIPTORS } = await import('@kubectl-certs/core');
+    const known = RULE_DESCRIPTORS.map((r) => r.id);
     for (const id of [...(flags.rule ?? []), ...(flags.disable ?? [])])
       if (!known.includes(id)) throw new UserError(`unknown rule "${id}" (rules: ${known.join(', ')})`, 2);
     const { collectInputs } = await import('../lint/inputs.ts');
@@ -138,12 +138,9 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
     output: string,
   ): Promise<void> {
     if (output === 'sarif') {
-      const { RULES, SYNTAX_RULE, PROJECT_URL, ruleDocUrl } = await import('@kubectl-certs/core');
+      const { RULE_DESCRIPTORS, PROJECT_URL, ruleDocUrl } = await import('@kubectl-certs/core');
       const { toSarif } = await import('../lint/sarif.ts');
-      const rules = [
-        ...RULES,
-        { id: SYNTAX_RULE, severity: 'error' as const, summary: 'The file is not valid YAML.' },
-      ];
+      const rules = [...RULE_DESCRIPTORS];
       const files = report.map((r) => ({ file: r.file, findings: r.findings as Finding[] }));
       const log = toSarif(files, rules, {
         version: this.config.version,

@@ -37,6 +37,15 @@ export const RULES: readonly Rule[] = [
 export const SYNTAX_RULE = 'yaml-syntax';
 
 /**
+ * Every id a user can name (--rule, --disable, the editor's kubectlCerts.rules setting, SARIF's
+ * rule list): the rules, and the syntax check that is not one.
+ */
+export const RULE_DESCRIPTORS: readonly Pick<Rule, 'id' | 'severity' | 'summary'>[] = [
+  ...RULES,
+  { id: SYNTAX_RULE, severity: 'error', summary: 'The file is not valid YAML.' },
+];
+
+/**
  * Lints every document of a YAML file. A syntax error is one finding with its line and column
  * (nothing else is reported for that file); YAML that is not a known Kubernetes document gives
  * nothing. Never throws on input. An editor passes a `cache` per open file, so that linting again
