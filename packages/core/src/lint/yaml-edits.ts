@@ -2,6 +2,8 @@ import { type CST, isScalar, isSeq, type Node, type Scalar, type YAMLMap, type Y
 import { columnOf, lineStart, nextLineStart } from './source-text.ts';
 import type { TextEdit } from './types.ts';
 
+const MARKED_VALUE_MAX = 48;
+
 /** The comment on a scalar's own line, after it, from the parser's tokens (offsets into the text). */
 function lineComment(node: Scalar): { offset: number; source: string; before: string } | undefined {
   const end = (node.srcToken as { end?: CST.SourceToken[] } | undefined)?.end ?? [];
@@ -32,10 +34,12 @@ export function replaceScalar(node: Scalar, value: string): TextEdit {
   if (!comment || old === undefined || old === quoted)
     return { offset: start, length: end - start, text: quoted };
   const space = comment.source.startsWith('# ') ? '' : ' ';
+  // A long old value (a caBundle's base64) is named by its start, enough to tell what it was.
+  const was = old.length > MARKED_VALUE_MAX ? `${old.slice(0, MARKED_VALUE_MAX)}…` : old;
   return {
     offset: start,
     length: comment.offset + 1 - start,
-    text: `${quoted}${comment.before}# was ${old}:${space}`,
+    text: `${quoted}${comment.before}# was ${was}:${space}`,
   };
 }
 

@@ -44,6 +44,13 @@ describe('replaceScalar: a comment written about the old value stays, marked as 
       'a: true\n# about b\nb: 1\n',
     ],
     ['the same value: nothing to mark', 'a: true # c\n', ['a'], 'true', 'a: true # c\n'],
+    [
+      'a long old value (a caBundle) is named by its first 48 characters',
+      `caBundle: ${'A'.repeat(60)} # rotated yearly\n`,
+      ['caBundle'],
+      'QkFE',
+      `caBundle: QkFE # was ${'A'.repeat(48)}…: rotated yearly\n`,
+    ],
   ])('%s', (_n, text, path, value, fixed) => {
     expect(applyEdits(text, [replaceScalar(scalarAt(text, path), value)])).toBe(fixed);
   });
