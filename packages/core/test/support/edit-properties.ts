@@ -13,6 +13,7 @@ const overlaps = (edits: readonly TextEdit[], from: number, to: number) =>
 
 /**
  * What must hold of any fix, as sentences naming what broke (empty when nothing did):
+ * - outside its edits' ranges, `after` is `before` byte for byte;
  * - every line of `before` whose text no edit deletes from or inserts into is still in `after`, at its place, followed
  *   by a line break of the file's style or the end of the text, unless an edit replaced its line
  *   break (an insert glued to the end of a line, as in `memory.available: 1GiserverTLSBootstrap:
@@ -23,6 +24,18 @@ const overlaps = (edits: readonly TextEdit[], from: number, to: number) =>
  */
 export function fixViolations(before: string, edits: readonly TextEdit[], after: string): string[] {
   const out: string[] = [];
+  // Outside its edits, the fixed text is the original byte for byte, in order.
+  const sorted = [...edits].sort((a, b) => a.offset - b.offset);
+  let from = 0;
+  let at = 0;
+  for (const e of [...sorted, { offset: before.length, length: 0, text: '' }]) {
+    const kept = before.slice(from, e.offset);
+    if (after.slice(at, at + kept.length) !== kept)
+      out.push(`the text between offsets ${from} and ${e.offset} changed`);
+    at += kept.length + e.text.length;
+    from = e.offset + e.length;
+  }
+  if (at !== after.length) out.push('the fixed text has bytes no edit accounts for');
   const eol = before.includes('\r\n') ? '\r\n' : '\n';
   for (const m of before.matchAll(/[^\r\n]*(\r?\n|$)/g)) {
     const [line, terminator = ''] = m;
