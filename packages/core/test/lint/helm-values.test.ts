@@ -137,6 +137,11 @@ describe('helm-apiservice-insecure', () => {
       umbrella('apiService:\n  insecureSkipTLSVerify: true\ntls:\n  type: cert-manager\n'),
       umbrella('apiService:\n  insecureSkipTLSVerify: false\ntls:\n  type: cert-manager\n'),
     ],
+    [
+      "an Argo CD Application's helm.valuesObject without tls: tls added inside valuesObject",
+      argoApp('apiService:\n  insecureSkipTLSVerify: true # for now\n'),
+      argoApp('apiService:\n  insecureSkipTLSVerify: false # for now\ntls: {type: helm}\n'),
+    ],
   ])('invalid: %s', (_n, text, fixed) => {
     const [f, ...rest] = only('helm-apiservice-insecure', text);
     expect(rest).toEqual([]);
