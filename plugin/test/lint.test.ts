@@ -162,6 +162,7 @@ describe('kubectl certs lint', () => {
     ],
     [[], /^error: name the files or folders to lint/],
     [['manifests', '--fix', '--diff'], /^error: --fix and --diff do not go together/],
+    [['manifests', '--fix-cluster-wide'], /^error: --fix-cluster-wide goes with --fix or --diff$/],
     [['manifests', '--disable', 'nope'], /^error: unknown rule "nope"/],
     [
       ['manifests', '--apiservice-ca-file', 'nope.crt'],
@@ -172,7 +173,7 @@ describe('kubectl certs lint', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(message);
     expect(cli(['--help']).stdout.replace(/\s+/g, ' ')).toContain(
-      '2 on a usage error, before anything is read or written (no path, an unknown --rule or --disable, --fix with --diff, an --apiservice-ca-file that cannot be read or holds no certificate), 1 on other errors.',
+      '2 on a usage error, before anything is read or written (no path, an unknown --rule or --disable, --fix with --diff, --fix-cluster-wide without --fix or --diff, an --apiservice-ca-file that cannot be read or holds no certificate), 1 on other errors.',
     );
   });
 });
@@ -269,12 +270,15 @@ describe('kubectl certs lint: cluster-wide fixes only when asked', () => {
   };
   const written = () => readFileSync(join(dir, 'manifests/kube-apiserver.yaml'), 'utf8');
 
-  it('--fix leaves a kube-apiserver static Pod as it is and reports the finding it left', () => {
+  it('--fix leaves a kube-apiserver static Pod as it is and reports the finding it left, and why', () => {
     const before = copy();
     const r = cli(['manifests/kube-apiserver.yaml', '--fix']);
     expect(written()).toBe(before);
     expect(r.stdout).toMatch(
       /^manifests\/kube-apiserver\.yaml:\d+:\d+: info apiserver-kubelet-ca kube-apiserver runs without --kubelet-certificate-authority/,
+    );
+    expect(r.stderr).toMatch(
+      /^manifests\/kube-apiserver\.yaml: 0 fixed, 1 left \(apiserver-kubelet-ca at \d+:\d+, a cluster-wide fix: --fix-cluster-wide applies it\)\n$/,
     );
     expect(r.code).toBe(0);
   });
@@ -289,6 +293,9 @@ describe('kubectl certs lint: cluster-wide fixes only when asked', () => {
       ),
     );
     expect([r.code, r.stdout]).toEqual([0, '']);
+    expect(r.stderr).toMatch(
+      /^manifests\/kube-apiserver\.yaml:\d+:\d+: fixed apiserver-kubelet-ca: .*\nmanifests\/kube-apiserver\.yaml: 1 fixed, 0 left\n$/,
+    );
   });
 
   it('--diff shows it only with --fix-cluster-wide', () => {

@@ -21,6 +21,7 @@ const caPem = toPem(der(ca.cert), 'CERTIFICATE');
 const NO_FIX: Record<string, string> = {
   'cabundle-invalid': 'only the user knows which CA belongs in a broken caBundle',
   'tls-cert-key-pair': 'only the user has the certificate and key files',
+  'template-file': 'a template is not linted as it stands: its fixes are those of what it renders',
 };
 
 /**
@@ -142,6 +143,78 @@ patchesStrategicMerge:
           args:
           - --cert-dir=/tmp
           - --kubelet-insecure-tls # patched in
+`,
+  ],
+  [
+    'an Argo CD Application whose helm.values literal block ends the file',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: metrics-server, namespace: argocd}
+spec:
+  destination: {server: https://kubernetes.default.svc, namespace: kube-system}
+  source:
+    chart: metrics-server
+    repoURL: https://kubernetes-sigs.github.io/metrics-server/
+    helm:
+      values: |
+        args:
+          - --cert-dir=/tmp # writable
+          - --kubelet-insecure-tls
+        apiService:
+          insecureSkipTLSVerify: true
+`,
+  ],
+  [
+    'an Argo CD Application with helm.valuesObject (tls goes at the end)',
+    `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: metrics-server, namespace: argocd}
+spec:
+  source:
+    chart: metrics-server
+    repoURL: https://kubernetes-sigs.github.io/metrics-server/
+    helm:
+      valuesObject:
+        args: [--kubelet-insecure-tls] # lab only
+        apiService:
+          insecureSkipTLSVerify: true
+`,
+  ],
+  [
+    "the Bitnami chart's extraArgs map",
+    `apiService:
+  create: true
+extraArgs:
+  kubelet-preferred-address-types: InternalIP # no DNS
+  kubelet-insecure-tls: true
+`,
+  ],
+  [
+    'a JSON6902 patch file whose last operation adds the flag',
+    `# kubectl patch deploy metrics-server --type=json --patch-file this.yaml
+- op: add
+  path: /spec/template/spec/containers/0/args
+  value: [--cert-dir=/tmp, --kubelet-insecure-tls]
+- op: add # keep
+  path: /spec/template/spec/containers/0/args/-
+  value: --metric-resolution=15s
+- op: add
+  path: /spec/template/spec/containers/0/args/-
+  value: --kubelet-insecure-tls
+`,
+  ],
+  [
+    'a kustomization whose last patchesJson6902 entry only adds the flag',
+    `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- components.yaml # upstream
+patchesJson6902:
+- target: {group: apps, version: v1, kind: Deployment, name: metrics-server}
+  patch: |-
+    - op: add
+      path: /spec/template/spec/containers/0/args/-
+      value: --kubelet-insecure-tls
 `,
   ],
   [
