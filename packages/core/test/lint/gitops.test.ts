@@ -230,6 +230,27 @@ describe('kustomize: inline patches are linted', () => {
     expect(useCa).toContain('- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt\n');
   });
 
+  it.each([
+    ['LF', (t: string) => t],
+    ['CRLF', crlf],
+  ])(
+    '%s: an inline patch whose last line ends the file without a line break: its fixes leave the file without one',
+    (_n, convert) => {
+      const withBreak = convert(
+        `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n${strategicMerge('patchesStrategicMerge:\n  - |-')}`,
+      );
+      const text = withBreak.replace(/\r?\n$/, '');
+      const eol = convert('\n');
+      const [f] = lint(text);
+      const remove = applyEdits(text, f?.fixes[1]?.edits ?? []);
+      expect(remove).toBe(text.replace(/\r?\n +- --kubelet-insecure-tls$/, ''));
+      const useCa = applyEdits(text, f?.fixes[0]?.edits ?? []);
+      expect(useCa.endsWith(eol)).toBe(false);
+      expect(useCa).toContain(`- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt${eol}`);
+      expect(lint(useCa)).toEqual([]);
+    },
+  );
+
   it('patchesStrategicMerge that names files is not read here (the files are linted themselves)', () =>
     expect(lint(kustomization('patchesStrategicMerge:\n- metrics-server-patch.yaml\n'))).toEqual([]));
 
