@@ -218,6 +218,38 @@ patchesJson6902:
 `,
   ],
   [
+    'a hand-written v1 List whose last item ends the file',
+    `apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: metrics-server, namespace: kube-system}
+  spec:
+    template:
+      spec:
+        containers:
+        - name: metrics-server # in a List
+          image: registry.k8s.io/metrics-server/metrics-server:v0.7.2
+          args:
+          - --kubelet-insecure-tls
+`,
+  ],
+  [
+    'a kube-apiserver static Pod whose flags end the file',
+    `apiVersion: v1
+kind: Pod
+metadata: {name: kube-apiserver, namespace: kube-system}
+spec:
+  containers:
+  - name: kube-apiserver
+    image: registry.k8s.io/kube-apiserver:v1.31.4
+    command:
+    - kube-apiserver
+    - --client-ca-file=/etc/kubernetes/pki/ca.crt # kubeadm
+`,
+  ],
+  [
     'Kubespray group_vars',
     `# addons.yml
 kubelet_rotate_server_certificates: false # later
