@@ -306,6 +306,16 @@ describe('kubectl certs lint: cluster-wide fixes only when asked', () => {
     );
   });
 
+  it('-o json marks the fix clusterWide', () => {
+    copy();
+    const doc = JSON.parse(cli(['manifests/kube-apiserver.yaml', '-o', 'json']).stdout) as {
+      files: { findings: { ruleId: string; fixes: { clusterWide?: boolean }[] }[] }[];
+    };
+    expect(doc.files[0]?.findings.map((f) => [f.ruleId, f.fixes.map((x) => x.clusterWide)])).toEqual([
+      ['apiserver-kubelet-ca', [true]],
+    ]);
+  });
+
   it('--fix-cluster-wide alone is a usage error (exit 2)', () => {
     const r = cli(['manifests', '--fix-cluster-wide']);
     expect([r.code, r.stderr.trim()]).toEqual([2, 'error: --fix-cluster-wide goes with --fix or --diff']);

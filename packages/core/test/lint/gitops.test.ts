@@ -92,6 +92,38 @@ describe("Argo CD Application: helm.values (a string) is linted as the chart's v
   });
 
   it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])(
+    '%s: values at the very end of a file without a final line break: lines are added on a line of their own',
+    (_n, eol) => {
+      const app = argoValues('|', 'apiService:\n  insecureSkipTLSVerify: true\n').replace(
+        / {2}destination:[\s\S]*$/,
+        '',
+      );
+      const text = app.replace(/\n$/, '').replace(/\n/g, eol);
+      const [f] = lint(text);
+      const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
+      expect(out).toBe(
+        `${text.replace('insecureSkipTLSVerify: true', 'insecureSkipTLSVerify: false')}${eol}        tls: {type: helm}`,
+      );
+      parses(out);
+      expect(lint(out)).toEqual([]);
+    },
+  );
+
+  it('values at the very end of a file without a final line break: removing the last line keeps the file without one', () => {
+    const text = argoValues('|', 'args:\n  - --cert-dir=/tmp\n  - --kubelet-insecure-tls\n').replace(
+      /\n {2}destination:[\s\S]*$/,
+      '',
+    );
+    const [f] = lint(text);
+    expect(applyEdits(text, f?.fixes[0]?.edits ?? [])).toBe(
+      text.replace(/\n {10}- --kubelet-insecure-tls$/, ''),
+    );
+  });
+
+  it.each([
     ['double-quoted', '"args:\\n- --kubelet-insecure-tls\\n"'],
     ['folded', '>\n        args:\n\n        - --kubelet-insecure-tls\n'],
   ])(
