@@ -21,8 +21,6 @@ interface BlockLines {
   innerStarts: number[];
   outerStarts: number[];
   indent: number;
-  /** The block's last line ends the outer text without a line break: lines added after it need one. */
-  unterminated: boolean;
 }
 
 /** Parses a string node as YAML; undefined when it is no string or not valid YAML. */
@@ -63,8 +61,7 @@ function blockLines(outer: string, node: Scalar, value: string): BlockLines | un
     } else if (outerLine.trim() !== '') return undefined;
     pos = nextLineStart(outer, pos);
   }
-  const unterminated = pos === outer.length && !/\n$/.test(outer);
-  return indent === undefined ? undefined : { innerStarts, outerStarts, indent, unterminated };
+  return indent === undefined ? undefined : { innerStarts, outerStarts, indent };
 }
 
 function lineIndex(starts: number[], offset: number): number {
@@ -117,12 +114,6 @@ function editToOuter(b: BlockLines, e: TextEdit, inner: string, eol: string): Te
     .join(eol);
   const from = toOuter(b, e.offset, true, inner);
   const to = toOuter(b, end, true, inner);
-  // Lines added after the last line of a file that has no final line break start on a line of their own.
-  const afterEnd = b.unterminated && from === b.outerStarts.at(-1) && e.offset === inner.length;
-  if (afterEnd && text !== '') return { offset: from, length: 0, text: eol + text.replace(/\r?\n$/, '') };
-  // Whole last lines removed: the line break before them goes instead, so the file still ends without one.
-  const toEnd = b.unterminated && to === b.outerStarts.at(-1) && startsLine && text === '';
-  if (toEnd && from >= eol.length) return { offset: from - eol.length, length: to - from + eol.length, text };
   return { offset: from, length: to - from, text };
 }
 
