@@ -92,7 +92,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       throw new UserError('--fix and --diff do not go together: --diff shows, --fix writes', 2);
     if (flags['fix-cluster-wide'] && !flags.fix && !flags.diff)
       throw new UserError('--fix-cluster-wide goes with --fix or --diff', 2);
-    const { fixAll, lint, RULE_DESCRIPTORS, NOTICE_RULES } = await import('@kubectl-certs/core');
+    const { fixAll, lint, RULE_DESCRIPTORS, NOTICE_RULES, SYNTAX_RULE } = await import('@kubectl-certs/core');
     const known = RULE_DESCRIPTORS.map((r) => r.id);
     for (const id of [...(flags.rule ?? []), ...(flags.disable ?? [])])
       if (!known.includes(id)) throw new UserError(`unknown rule "${id}" (rules: ${known.join(', ')})`, 2);
@@ -131,7 +131,7 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       }
       const findings = lint(input.text, fileOptions);
       if (fixed) for (const line of fixReport(input.name, fixed, findings)) process.stderr.write(`${line}\n`);
-      if (findings.some((f) => f.ruleId === 'yaml-syntax')) unreadable = true;
+      if (findings.some((f) => f.ruleId === SYNTAX_RULE)) unreadable = true;
       report.push({ file: input.name, findings });
     }
     if (!flags.diff && !(flags.fix && paths.includes('-'))) await this.print(report, output);
