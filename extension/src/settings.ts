@@ -1,10 +1,11 @@
 import type { LintOptions, Severity } from '@kubectl-certs/core';
 import * as vscode from 'vscode';
+import type { RULE_SETTING_VALUES } from '../settings-schema.ts';
 
 export const SECTION = 'kubectlCerts';
 
 /** What a user may set per rule: its severity, "off", or "default" (the rule's own severity). */
-export type RuleSetting = Severity | 'off' | 'default';
+export type RuleSetting = (typeof RULE_SETTING_VALUES)[number];
 
 export interface Settings {
   enable: boolean;

@@ -93,7 +93,7 @@ describe('quick fix in the VS Code workbench', () => {
     await fixedLine.waitFor();
     const rendered = ((await fixedLine.textContent()) ?? '').replace(/\u00a0/g, ' ');
     expect(rendered).toContain(
-      '- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # added because of "x509: cannot validate certificate',
+      '- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # was --kubelet-insecure-tls: added because of "x509: cannot validate certificate',
     );
     await page.keyboard.press('Control+S');
     // The editor writes the file in steps: poll until the whole fixed text is there.

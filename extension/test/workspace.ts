@@ -47,6 +47,12 @@ export function makeTestWorkspace(root: string): string {
     .sort();
   for (const f of examples) copyFileSync(join(EXAMPLES, f), join(manifests, 'examples', f));
   writeFileSync(join(manifests, 'not-kubernetes.yaml'), '# just YAML\nname: demo\nitems: [1, 2]\n');
+  // A KubeletConfiguration that ends without a line break, in both line-ending styles: the fix
+  // inserts after its last line.
+  const kubelet =
+    'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nevictionHard:\n  memory.available: 1Gi';
+  writeFileSync(join(manifests, 'kubelet-no-final-newline.yaml'), kubelet);
+  writeFileSync(join(manifests, 'kubelet-no-final-newline-crlf.yaml'), kubelet.replaceAll('\n', '\r\n'));
   writeFileSync(
     join(manifests, 'broken.yaml'),
     'apiVersion: v1\nkind: ConfigMap\ndata:\n  a: "1"\n b: "2"\n',

@@ -131,4 +131,41 @@ describe('lint -o sarif', { timeout: 60_000 }, () => {
         out.slice((e.deletedRegion.charOffset ?? 0) + (e.deletedRegion.charLength ?? 0));
     expect(out).toBe('apiService:\n  insecureSkipTLSVerify: true\nargs: []\n');
   });
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])(
+    'a KubeletConfiguration without a final line break (%s): the SARIF replacements write exactly what --fix writes',
+    (_n, eol) => {
+      const text = [
+        'apiVersion: kubelet.config.k8s.io/v1beta1',
+        'kind: KubeletConfiguration',
+        'tlsCertFile: /etc/kubernetes/pki/kubelet.crt',
+        'tlsPrivateKeyFile: /etc/kubernetes/pki/kubelet.key',
+      ].join(eol);
+      mkdirSync(join(dir, 'kubelet'), { recursive: true });
+      writeFileSync(join(dir, 'kubelet/config.yaml'), text);
+      const [result, ...rest] = lintSarif(['kubelet/config.yaml']).log.runs[0]?.results ?? [];
+      expect(rest).toEqual([]);
+      const edits = result?.fixes?.[0]?.artifactChanges[0]?.replacements ?? [];
+      let out = text;
+      for (const e of [...edits].sort(
+        (a, b) => (b.deletedRegion.charOffset ?? 0) - (a.deletedRegion.charOffset ?? 0),
+      ))
+        out =
+          out.slice(0, e.deletedRegion.charOffset) +
+          (e.insertedContent?.text ?? '') +
+          out.slice((e.deletedRegion.charOffset ?? 0) + (e.deletedRegion.charLength ?? 0));
+      expect(out).toBe(
+        [
+          'apiVersion: kubelet.config.k8s.io/v1beta1',
+          'kind: KubeletConfiguration',
+          'serverTLSBootstrap: true',
+        ].join(eol),
+      );
+      spawnSync(process.execPath, [BIN, 'lint', '--fix', 'kubelet/config.yaml'], { cwd: dir });
+      expect(readFileSync(join(dir, 'kubelet/config.yaml'), 'utf8')).toBe(out);
+    },
+  );
 });

@@ -61,7 +61,7 @@ describe('kubectl certs lint', () => {
     expect(r.stdout).toContain('--- a/manifests/components.yaml');
     expect(r.stdout).toContain('-        - --kubelet-insecure-tls # for now');
     expect(r.stdout).toContain(
-      '+        - --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # for now',
+      '+        - --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # was --kubelet-insecure-tls: for now',
     );
     expect(r.stdout).toContain('+        - name: kube-root-ca');
     expect(readFileSync(join(dir, 'manifests/components.yaml'), 'utf8')).toBe(components);
@@ -70,9 +70,54 @@ describe('kubectl certs lint', () => {
   it('--fix writes the preferred fixes in place; linting again finds nothing', () => {
     cli(['manifests', '--fix']);
     const fixed = readFileSync(join(dir, 'manifests/components.yaml'), 'utf8');
-    expect(fixed).toContain('- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # for now');
+    expect(fixed).toContain(
+      '- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # was --kubelet-insecure-tls: for now',
+    );
     expect(fixed).toContain('name: kube-root-ca.crt');
     expect(cli(['manifests'])).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('--fix says on stderr, per file, what it fixed and what is left', () => {
+    writeFileSync(
+      join(dir, 'manifests/apiservice.yaml'),
+      'apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1beta1.metrics.k8s.io}\nspec:\n  insecureSkipTLSVerify: true\n',
+    );
+    const r = cli(['manifests', '--fix']);
+    expect(r.stderr).toBe(
+      [
+        'manifests/apiservice.yaml: 0 fixed, 1 left (apiservice-insecure at 5:26, no fix)',
+        'manifests/components.yaml:13:11: fixed insecure-kubelet-tls: Verify kubelets with the cluster CA (mount kube-root-ca.crt, use --kubelet-certificate-authority)',
+        'manifests/components.yaml: 1 fixed, 0 left',
+        '',
+      ].join('\n'),
+    );
+    expect(r.stdout).toMatch(
+      /^manifests\/apiservice\.yaml:5:26: warning apiservice-insecure .*--apiservice-ca-file FILE/,
+    );
+    expect(r.code).toBe(3);
+  });
+
+  it('--diff headers read a/<path> as git writes them, also for an absolute path', () => {
+    const abs = join(dir, 'manifests/components.yaml');
+    const r = cli([abs, '--diff']);
+    expect(r.stdout).toContain(`--- a${abs}\n+++ b${abs}\n`);
+    expect(r.stdout).not.toContain('a//');
+    expect(cli(['./manifests/components.yaml', '--diff']).stdout).toContain(
+      '--- a/manifests/components.yaml\n',
+    );
+  });
+
+  it('-o json offsets count UTF-16 code units (as SARIF charOffset and JavaScript strings do)', () => {
+    const text = components
+      .replace('# for now', '# pour l’été 🚀')
+      .replace('--cert-dir=/tmp', '--cert-dir=/tmp/é🚀');
+    writeFileSync(join(dir, 'manifests/components.yaml'), text);
+    const doc = JSON.parse(cli(['manifests/components.yaml', '-o', 'json']).stdout) as {
+      files: { findings: { range: { start: number; end: number } }[] }[];
+    };
+    const range = doc.files[0]?.findings[0]?.range;
+    expect(text.slice(range?.start, range?.end)).toBe('--kubelet-insecure-tls');
+    expect(Buffer.byteLength(text.slice(0, range?.start))).toBeGreaterThan(range?.start ?? 0);
   });
 
   it('reads standard input with -, and --fix - prints the fixed text', () => {
@@ -117,10 +162,19 @@ describe('kubectl certs lint', () => {
     ],
     [[], /^error: name the files or folders to lint/],
     [['manifests', '--fix', '--diff'], /^error: --fix and --diff do not go together/],
-  ])('usage errors exit 2: %j', (args, message) => {
+    [['manifests', '--fix-cluster-wide'], /^error: --fix-cluster-wide goes with --fix or --diff$/],
+    [['manifests', '--disable', 'nope'], /^error: unknown rule "nope"/],
+    [
+      ['manifests', '--apiservice-ca-file', 'nope.crt'],
+      /^error: --apiservice-ca-file nope.crt: no such file or directory$/,
+    ],
+  ])('usage errors exit 2, as --help says: %j', (args, message) => {
     const r = cli(args);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(message);
+    expect(cli(['--help']).stdout.replace(/\s+/g, ' ')).toContain(
+      '2 on a usage error, before anything is read or written (no path, an unknown --rule or --disable, --fix with --diff, --fix-cluster-wide without --fix or --diff, an --apiservice-ca-file that cannot be read or holds no certificate), 1 on other errors.',
+    );
   });
 });
 
@@ -159,12 +213,13 @@ describe('kubectl certs lint --apiservice-ca-file', () => {
     const fixed = readFileSync(join(dir, 'manifests/apiservice.yaml'), 'utf8');
     const caBundle = /caBundle: (\S+)/.exec(fixed)?.[1] ?? '';
     expect(Buffer.from(caBundle, 'base64').toString()).toBe(readFileSync(join(dir, 'ca.crt'), 'utf8'));
-    expect(fixed).toContain('insecureSkipTLSVerify: false # installer default');
+    expect(fixed).toContain('insecureSkipTLSVerify: false # was true: installer default');
   });
 
   it.each([
     ['a private key', 'ca.key', /^error: --apiservice-ca-file ca.key: not a PEM CA certificate/],
-    ['a missing file', 'nope.crt', /^error: --apiservice-ca-file nope.crt: ENOENT$/],
+    ['a missing file', 'nope.crt', /^error: --apiservice-ca-file nope.crt: no such file or directory$/],
+    ['a folder', 'manifests', /^error: --apiservice-ca-file manifests: illegal operation on a directory$/],
   ])('refuses %s before touching any file (exit 2)', (_n, file, message) => {
     writeFileSync(join(dir, 'manifests/apiservice.yaml'), apiService);
     const r = cli(['manifests/apiservice.yaml', '--apiservice-ca-file', file, '--fix']);
@@ -215,12 +270,15 @@ describe('kubectl certs lint: cluster-wide fixes only when asked', () => {
   };
   const written = () => readFileSync(join(dir, 'manifests/kube-apiserver.yaml'), 'utf8');
 
-  it('--fix leaves a kube-apiserver static Pod as it is and reports the finding it left', () => {
+  it('--fix leaves a kube-apiserver static Pod as it is and reports the finding it left, and why', () => {
     const before = copy();
     const r = cli(['manifests/kube-apiserver.yaml', '--fix']);
     expect(written()).toBe(before);
     expect(r.stdout).toMatch(
       /^manifests\/kube-apiserver\.yaml:\d+:\d+: info apiserver-kubelet-ca kube-apiserver runs without --kubelet-certificate-authority/,
+    );
+    expect(r.stderr).toMatch(
+      /^manifests\/kube-apiserver\.yaml: 0 fixed, 1 left \(apiserver-kubelet-ca at \d+:\d+, a cluster-wide fix: --fix-cluster-wide applies it\)\n$/,
     );
     expect(r.code).toBe(0);
   });
@@ -235,6 +293,9 @@ describe('kubectl certs lint: cluster-wide fixes only when asked', () => {
       ),
     );
     expect([r.code, r.stdout]).toEqual([0, '']);
+    expect(r.stderr).toMatch(
+      /^manifests\/kube-apiserver\.yaml:\d+:\d+: fixed apiserver-kubelet-ca: .*\nmanifests\/kube-apiserver\.yaml: 1 fixed, 0 left\n$/,
+    );
   });
 
   it('--diff shows it only with --fix-cluster-wide', () => {
@@ -243,6 +304,16 @@ describe('kubectl certs lint: cluster-wide fixes only when asked', () => {
     expect(cli(['manifests/kube-apiserver.yaml', '--diff', '--fix-cluster-wide']).stdout).toContain(
       `+${FLAG}`,
     );
+  });
+
+  it('-o json marks the fix clusterWide', () => {
+    copy();
+    const doc = JSON.parse(cli(['manifests/kube-apiserver.yaml', '-o', 'json']).stdout) as {
+      files: { findings: { ruleId: string; fixes: { clusterWide?: boolean }[] }[] }[];
+    };
+    expect(doc.files[0]?.findings.map((f) => [f.ruleId, f.fixes.map((x) => x.clusterWide)])).toEqual([
+      ['apiserver-kubelet-ca', [true]],
+    ]);
   });
 
   it('--fix-cluster-wide alone is a usage error (exit 2)', () => {

@@ -96,9 +96,15 @@ export async function relinted(uri: vscode.Uri, change: () => Promise<unknown>):
   }
 }
 
-/** Comment text of every line, in order: fixes must keep all of them. */
+/**
+ * Comment text of every line, in order: fixes must keep all of them (a replaced value's comment
+ * counts without the "was <old value>:" mark the fix adds to it).
+ */
 export const comments = (text: string) =>
-  text.split(/\r?\n/).flatMap((l) => l.match(/(^|\s)#.*$/)?.[0].trim() ?? []);
+  text
+    .split(/\r?\n/)
+    .flatMap((l) => l.match(/(^|\s)#.*$/)?.[0].trim() ?? [])
+    .map((c) => c.replace(/^# was .*?: /, '# '));
 
 /**
  * Puts every edited file of the test workspace back to its text on disk, so each test starts from

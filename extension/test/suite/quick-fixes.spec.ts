@@ -46,7 +46,7 @@ describe('quick fixes', () => {
     const text = editor.document.getText();
     assert.ok(
       text.includes(
-        '            - --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # added because of "x509: cannot validate certificate',
+        '            - --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # was --kubelet-insecure-tls: added because of "x509: cannot validate certificate',
       ),
       text,
     );
@@ -65,6 +65,31 @@ describe('quick fixes', () => {
     assert.deepEqual(comments(text), comments(before));
     await waitFor(() => ours(uri).length === 1, 'the fixed finding to clear');
   });
+
+  for (const [file, eol] of [
+    ['kubelet-no-final-newline.yaml', '\n'],
+    ['kubelet-no-final-newline-crlf.yaml', '\r\n'],
+  ] as const)
+    it(`a file without a final line break (${JSON.stringify(eol)}): the quick fix and Fix all add a whole line after the last one, and the file still ends without a break`, async () => {
+      const uri = fileIn('manifests', file);
+      const editor = await openLinted(uri, 1);
+      const before = editor.document.getText();
+      const expected = `${before}${eol}serverTLSBootstrap: true`;
+      const [d] = ours(uri);
+      assert.ok(d && codeOf(d) === 'kubelet-serving-bootstrap');
+      const [fix] = await codeActions(uri, d.range, vscode.CodeActionKind.QuickFix);
+      assert.equal(fix?.title, 'Set serverTLSBootstrap: true');
+      assert.ok(fix?.edit && (await vscode.workspace.applyEdit(fix.edit)));
+      assert.equal(editor.document.getText(), expected);
+      await waitFor(() => ours(uri).length === 0, 'the fixed finding to clear');
+
+      await restoreFiles();
+      await waitFor(() => ours(uri).length === 1, 'the finding back on the restored file');
+      const range = new vscode.Range(0, 0, editor.document.lineCount, 0);
+      const [all] = await codeActions(uri, range, vscode.CodeActionKind.SourceFixAll);
+      assert.ok(all?.edit && (await vscode.workspace.applyEdit(all.edit)));
+      assert.equal(editor.document.getText(), expected);
+    });
 
   it('the fix uses the kubelet CA mount path from the folder settings', async () => {
     const uri = fileIn('strict', 'components.yaml');

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Finding } from '@kubectl-certs/core';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.ts';
+import { fsErrorReason } from '../fs-error.ts';
 import { renderData } from '../output.ts';
 import { UserError } from '../user-error.ts';
 
@@ -15,11 +16,13 @@ export default class Lint extends BaseCommand {
   static override description =
     `Lints YAML files, folders (recursively, *.yaml and *.yml) or standard input ("-"). Prints file:line:col severity rule-id message, like a compiler.
 
---fix (and --diff) apply the preferred fix of each finding, except a fix that changes cluster-wide behaviour: apiserver-kubelet-ca's makes kube-apiserver verify every kubelet, so kubectl logs and exec fail on each kubelet still serving a self-signed certificate. Such a finding stays, with its fix in -o json/sarif and in the editor; --fix-cluster-wide applies it too.
+--fix (and --diff) apply the preferred fix of each finding, except a fix that changes cluster-wide behaviour: apiserver-kubelet-ca's makes kube-apiserver verify every kubelet, so kubectl logs and exec fail on each kubelet still serving a self-signed certificate. Such a finding stays, with its fix in -o json/sarif and in the editor; --fix-cluster-wide applies it too. --fix says on stderr, per file, what it fixed and what is left.
 
 Helm and Jinja templates are not linted as they stand: each gives one info notice (template-file) saying what to lint instead, and never changes the exit status.
 
-Exit status: 0 when nothing at or above --fail-on was found, 3 when something was, 4 when an input could not be read or parsed (the others are still linted), 1 on other errors.`;
+Offsets in -o json/yaml (start, end, and each edit's offset and length) count UTF-16 code units, as SARIF's charOffset does.
+
+Exit status: 0 when nothing at or above --fail-on was found, 3 when something was, 4 when an input could not be read or parsed (the others are still linted), 2 on a usage error, before anything is read or written (no path, an unknown --rule or --disable, --fix with --diff, --fix-cluster-wide without --fix or --diff, an --apiservice-ca-file that cannot be read or holds no certificate), 1 on other errors.`;
   static override examples = [
     {
       description: 'A manifest, and everything under a folder:',
@@ -89,11 +92,13 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
       throw new UserError('--fix and --diff do not go together: --diff shows, --fix writes', 2);
     if (flags['fix-cluster-wide'] && !flags.fix && !flags.diff)
       throw new UserError('--fix-cluster-wide goes with --fix or --diff', 2);
-    const { fixAll, lint, RULES, NOTICE_RULES } = await import('@kubectl-certs/core');
-    const known = [...RULES.map((r) => r.id), 'yaml-syntax'];
+    const { fixAll, lint, RULE_DESCRIPTORS, NOTICE_RULES, SYNTAX_RULE } = await import('@kubectl-certs/core');
+    const known = RULE_DESCRIPTORS.map((r) => r.id);
     for (const id of [...(flags.rule ?? []), ...(flags.disable ?? [])])
       if (!known.includes(id)) throw new UserError(`unknown rule "${id}" (rules: ${known.join(', ')})`, 2);
     const { collectInputs } = await import('../lint/inputs.ts');
+    const { fixReport } = await import('../lint/fix-report.ts');
+    const { fixPatch } = await import('../lint/patch.ts');
     const { createTwoFilesPatch } = await import('diff');
     const options = {
       rules: flags.rule,
@@ -114,18 +119,19 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
         continue;
       }
       const fileOptions = { ...options, path: input.name === '-' ? undefined : input.name };
+      let fixed: Finding[] | undefined;
       if (flags.fix || flags.diff) {
-        const { text } = fixAll(input.text, fileOptions, { clusterWide: flags['fix-cluster-wide'] });
+        const result = fixAll(input.text, fileOptions, { clusterWide: flags['fix-cluster-wide'] });
+        const text = result.text;
         if (flags.diff && text !== input.text)
-          this.log(
-            createTwoFilesPatch(`a/${input.name}`, `b/${input.name}`, input.text, text, '', '').trimEnd(),
-          );
+          this.log(fixPatch(input.name, input.text, text, createTwoFilesPatch));
         if (flags.fix && text !== input.text && input.name !== '-') writeFileSync(input.name, text);
         if (flags.fix && input.name === '-') process.stdout.write(text);
-        input.text = flags.fix ? text : input.text;
+        if (flags.fix) [input.text, fixed] = [text, result.fixed];
       }
       const findings = lint(input.text, fileOptions);
-      if (findings.some((f) => f.ruleId === 'yaml-syntax')) unreadable = true;
+      if (fixed) for (const line of fixReport(input.name, fixed, findings)) process.stderr.write(`${line}\n`);
+      if (findings.some((f) => f.ruleId === SYNTAX_RULE)) unreadable = true;
       report.push({ file: input.name, findings });
     }
     if (!flags.diff && !(flags.fix && paths.includes('-'))) await this.print(report, output);
@@ -150,12 +156,9 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
     output: string,
   ): Promise<void> {
     if (output === 'sarif') {
-      const { RULES, SYNTAX_RULE, PROJECT_URL, ruleDocUrl } = await import('@kubectl-certs/core');
+      const { RULE_DESCRIPTORS, PROJECT_URL, ruleDocUrl } = await import('@kubectl-certs/core');
       const { toSarif } = await import('../lint/sarif.ts');
-      const rules = [
-        ...RULES,
-        { id: SYNTAX_RULE, severity: 'error' as const, summary: 'The file is not valid YAML.' },
-      ];
+      const rules = [...RULE_DESCRIPTORS];
       const files = report.map((r) => ({ file: r.file, findings: r.findings as Finding[] }));
       const log = toSarif(files, rules, {
         version: this.config.version,
@@ -187,10 +190,7 @@ async function readCaFile(path: string): Promise<string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UserError(
-      `--apiservice-ca-file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      2,
-    );
+    throw new UserError(`--apiservice-ca-file ${path}: ${fsErrorReason(e)}`, 2);
   }
   const { parseCertificates } = await import('@kubectl-certs/core');
   try {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fsErrorReason } from '../fs-error.ts';
 
 export interface Input {
   /** The path as given (or found under a folder), "-" for stdin. */
@@ -18,15 +19,7 @@ export function collectInputs(paths: string[], readStdin: () => string): Input[]
     try {
       return statSync(p).isDirectory() ? walk(p).map(read) : [read(p)];
     } catch (e) {
-      return [
-        {
-          name: p,
-          error:
-            (e as NodeJS.ErrnoException).code === 'ENOENT'
-              ? 'no such file or directory'
-              : (e as Error).message,
-        },
-      ];
+      return [{ name: p, error: fsErrorReason(e) }];
     }
   });
 }
@@ -45,6 +38,6 @@ function read(file: string): Input {
   try {
     return { name: file, text: readFileSync(file, 'utf8') };
   } catch (e) {
-    return { name: file, error: (e as Error).message };
+    return { name: file, error: fsErrorReason(e) };
   }
 }

@@ -86,6 +86,8 @@ export function toSarif(
     version: '2.1.0',
     runs: [
       {
+        // Columns and charOffset count UTF-16 code units, as core's offsets do (SARIF's default, said).
+        columnKind: 'utf16CodeUnits',
         tool: {
           driver: {
             name: 'kubectl-certs',

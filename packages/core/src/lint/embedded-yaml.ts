@@ -1,6 +1,7 @@
 import { type Document, LineCounter, parseAllDocuments, type Scalar } from 'yaml';
 import { nextLineStart, textRange } from './source-text.ts';
 import type { Finding, TextEdit } from './types.ts';
+import { insertLines, removeLines } from './yaml-edits.ts';
 
 /** A YAML document written as a string inside another one (Argo CD helm.values, an inline patch). */
 export interface EmbeddedYaml {
@@ -9,6 +10,8 @@ export interface EmbeddedYaml {
   docs: Document.Parsed[];
   lineCounter: LineCounter;
   node: Scalar;
+  /** The text the string is written in (the ranges of `node` refer to it). */
+  outer: string;
   /** How the value's lines sit in the outer text; undefined when they cannot be mapped exactly. */
   lines: BlockLines | undefined;
 }
@@ -29,7 +32,7 @@ export function parseEmbedded(outer: string, node: Scalar): EmbeddedYaml | undef
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { keepSourceTokens: true, lineCounter, prettyErrors: false });
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;
-  return { text, docs, lineCounter, node, lines: blockLines(outer, node, text) };
+  return { text, docs, lineCounter, node, outer, lines: blockLines(outer, node, text) };
 }
 
 /**
@@ -115,6 +118,22 @@ function editToOuter(b: BlockLines, e: TextEdit, inner: string, eol: string): Te
 }
 
 /**
+ * An outer edit that ends at the end of an outer text without a final line break, where the
+ * block's last line is the file's last. The inner text always ends with a line break (parseEmbedded
+ * gives it one), so whole-line edits there bring or leave one; here they go through the same line
+ * helpers as every other fix, and the text still ends without one.
+ */
+function keepNoFinalBreak(outer: string, e: TextEdit, eol: string): TextEdit {
+  const end = e.offset + e.length;
+  if (outer === '' || outer.endsWith('\n') || end !== outer.length) return e;
+  if (e.text === '')
+    return e.length > 0 && atLineStart(outer, e.offset) ? removeLines(outer, e.offset, end) : e;
+  if (!e.text.endsWith(eol)) return e;
+  const text = e.text.slice(0, -eol.length);
+  return e.length === 0 ? insertLines(outer, e.offset, text.split(eol), eol) : { ...e, text };
+}
+
+/**
  * A finding on an embedded document, moved into the outer text: its range mapped line by line, its
  * fixes kept only when every edit maps exactly (`outerEdits`, already in the outer text, are kept
  * as they are). Without a line map the finding covers the whole string, without fixes.
@@ -136,7 +155,8 @@ export function findingInOuter(
   const fixes = f.fixes.flatMap((fix) => {
     if (outerEdits && fix.edits === outerEdits) return [fix];
     const edits = fix.edits.map((x) => editToOuter(b, x, e.text, eol));
-    return edits.every((x) => x !== undefined) ? [{ ...fix, edits: edits as TextEdit[] }] : [];
+    if (!edits.every((x) => x !== undefined)) return [];
+    return [{ ...fix, edits: edits.map((x) => keepNoFinalBreak(e.outer, x, eol)) }];
   });
   return { ...f, range: textRange(outerLineCounter, start, end), fixes };
 }

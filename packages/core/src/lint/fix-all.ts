@@ -7,22 +7,39 @@ export interface FixAllOptions {
   clusterWide?: boolean | undefined;
 }
 
+export interface FixAllResult {
+  text: string;
+  applied: number;
+  /** The findings whose preferred fix was applied, as lint reported them on the original text. */
+  fixed: Finding[];
+}
+
+const reportKey = (f: Finding) => `${f.ruleId}\n${f.message}`;
+
 /**
  * Applies the preferred fix of every finding, re-linting between rounds because two fixes may
- * touch the same lines (each round applies the non-overlapping ones). Stops when nothing is left
- * to fix, or after a few rounds. A cluster-wide preferred fix is left alone unless asked for: the
- * finding then stays, with its fix, for a person to decide.
+ * touch the same lines (each round applies the non-overlapping ones). Later rounds fix only what
+ * lint reported on the original text: a fix may open a new finding (serverTLSBootstrap: true lets
+ * the API server verify kubelets), and --fix must not write what the report did not show. A
+ * cluster-wide preferred fix is left alone unless asked for: the finding then stays, with its fix,
+ * for a person to decide.
  */
 export function fixAll(
   text: string,
   options: Partial<LintOptions>,
   { clusterWide = false }: FixAllOptions = {},
-): { text: string; applied: number } {
+): FixAllResult {
+  const reported = lint(text, options);
+  const unfixed = [...reported];
+  const fixed: Finding[] = [];
   let current = text;
-  let applied = 0;
   for (let round = 0; round < 5; round++) {
-    const fixable = lint(current, options).filter(
-      (f) => f.fixes[0] !== undefined && (clusterWide || !f.fixes[0].clusterWide),
+    const found = round === 0 ? reported : lint(current, options);
+    const fixable = found.filter(
+      (f) =>
+        f.fixes[0] !== undefined &&
+        (clusterWide || !f.fixes[0].clusterWide) &&
+        unfixed.some((u) => reportKey(u) === reportKey(f)),
     );
     const chosen = nonOverlapping(fixable);
     if (chosen.length === 0) break;
@@ -30,9 +47,12 @@ export function fixAll(
       current,
       chosen.flatMap((f) => f.fixes[0]?.edits ?? []),
     );
-    applied += chosen.length;
+    for (const f of chosen) {
+      const i = unfixed.findIndex((u) => reportKey(u) === reportKey(f));
+      fixed.push(...unfixed.splice(i, 1));
+    }
   }
-  return { text: current, applied };
+  return { text: current, applied: fixed.length, fixed };
 }
 
 function nonOverlapping(findings: Finding[]): Finding[] {

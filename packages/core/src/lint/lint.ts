@@ -59,6 +59,15 @@ export const SYNTAX_RULE = 'yaml-syntax';
 export const NOTICE_RULES: readonly string[] = [SYNTAX_RULE, templateFile.id];
 
 /**
+ * Every id a user can name (--rule, --disable, the editor's kubectlCerts.rules setting, SARIF's
+ * rule list): the rules, and the syntax check that is not one.
+ */
+export const RULE_DESCRIPTORS: readonly Pick<Rule, 'id' | 'severity' | 'summary'>[] = [
+  ...RULES,
+  { id: SYNTAX_RULE, severity: 'error', summary: 'The file is not valid YAML.' },
+];
+
+/**
  * Lints every document of a YAML file. A syntax error is one finding with its line and column
  * (nothing else is reported for that file); YAML that is not a known Kubernetes document gives
  * nothing; a Helm or Jinja template gives one notice (never a syntax error). The items of a list object (`kubectl get -o yaml`) are linted as documents. Never throws on input. An editor passes a `cache` per open file, so that linting again

@@ -7,22 +7,22 @@ const SERVICE_ACCOUNT_FILES = ['ca.crt', 'namespace', 'token'];
 /** The ConfigMap Kubernetes publishes in every namespace; its only key is ca.crt. */
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 
-interface KeyToPath {
+export interface KeyToPath {
   key?: string;
   path?: string;
 }
-interface Projection {
+export interface Projection {
   name?: string;
   secretName?: string;
   items?: KeyToPath[];
 }
-interface Volume {
+export interface Volume {
   name?: string;
   configMap?: Projection;
   secret?: Projection;
   projected?: { sources?: { configMap?: Projection; secret?: Projection }[] };
 }
-interface VolumeMount {
+export interface VolumeMount {
   name?: string;
   mountPath?: string;
   subPath?: string;
@@ -50,7 +50,7 @@ export function volumesOf(podSpec: YAMLMap | undefined): Volume[] {
   return Array.isArray(v) ? (v as Volume[]) : [];
 }
 
-function mountsOf(container: YAMLMap): VolumeMount[] {
+export function mountsOf(container: YAMLMap): VolumeMount[] {
   const v = plain<unknown>(container.get('volumeMounts', true));
   return Array.isArray(v) ? (v as VolumeMount[]) : [];
 }

@@ -134,9 +134,9 @@ describe('apiserver-kubelet-ca: the fix is cluster-wide, never applied by a plai
     ['a kubeadm ClusterConfiguration', kubeadm],
   ])('%s', (_n, text) => {
     expect(only(text)[0]?.fixes[0]?.clusterWide).toBe(true);
-    expect(fixAll(text, {})).toEqual({ text, applied: 0 });
+    expect(fixAll(text, {})).toEqual({ text, applied: 0, fixed: [] });
     const asked = fixAll(text, {}, { clusterWide: true });
-    expect(asked.applied).toBe(1);
+    expect([asked.applied, asked.fixed.map((f) => f.ruleId)]).toEqual([1, ['apiserver-kubelet-ca']]);
     expect(only(asked.text)).toEqual([]);
   });
 });

@@ -33,6 +33,9 @@ describe('apiservice-insecure', () => {
     const [f] = lint(apiService('  insecureSkipTLSVerify: true\n'), { now });
     expect(f).toMatchObject({ ruleId: 'apiservice-insecure', range: { startLine: 8 }, fixes: [] });
     expect(f?.message).toMatch(/put that CA in spec\.caBundle \(or let cert-manager inject it\)/);
+    expect(f?.message).toMatch(
+      /Name that CA and this has a fix: kubectl certs lint --apiservice-ca-file FILE \(or, in the editor, 'Insert caBundle from PEM file…'\)\.$/,
+    );
   });
 
   it('output: with a cert-manager Certificate in the file, the fix lets cert-manager inject its CA', () => {
@@ -68,6 +71,12 @@ describe('apiservice-insecure with the CA named (--apiservice-ca-file)', () => {
       ),
     );
     expect(lint(out, { now, apiserviceCaPem: ca })).toEqual([]);
+  });
+
+  it('the message no longer asks for the CA once it is named', () => {
+    const ca = ssl.selfSigned('/CN=metrics-server-ca', { days: 3650 }).cert;
+    const [f] = lint(apiService('  insecureSkipTLSVerify: true\n'), { now, apiserviceCaPem: ca });
+    expect(f?.message).not.toMatch(/--apiservice-ca-file/);
   });
 });
 

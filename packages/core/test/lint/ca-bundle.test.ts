@@ -165,13 +165,15 @@ describe('setCaBundle', () => {
 describe('fixAll and editBetween', () => {
   const example = readFileSync(new URL('../../../../docs/examples/components.yaml', import.meta.url), 'utf8');
 
-  it('fixAll applies the preferred fixes and keeps every comment', () => {
+  it("fixAll applies the preferred fixes and keeps every comment (the replaced flag's marked as about it)", () => {
     const { text, applied } = fixAll(example, {});
     expect(applied).toBe(1);
     expect(text).toContain(
-      '- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # added because of',
+      '- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # was --kubelet-insecure-tls: added because of',
     );
-    expect(text.match(/#.*$/gm)).toEqual(example.match(/#.*$/gm));
+    expect(text.match(/#.*$/gm)).toEqual(
+      example.match(/#.*$/gm)?.map((c) => c.replace(/^# added/, '# was --kubelet-insecure-tls: added')),
+    );
   });
 
   it('editBetween is one edit over only what changed', () => {

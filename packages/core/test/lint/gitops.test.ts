@@ -92,6 +92,38 @@ describe("Argo CD Application: helm.values (a string) is linted as the chart's v
   });
 
   it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])(
+    '%s: values at the very end of a file without a final line break: lines are added on a line of their own',
+    (_n, eol) => {
+      const app = argoValues('|', 'apiService:\n  insecureSkipTLSVerify: true\n').replace(
+        / {2}destination:[\s\S]*$/,
+        '',
+      );
+      const text = app.replace(/\n$/, '').replace(/\n/g, eol);
+      const [f] = lint(text);
+      const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
+      expect(out).toBe(
+        `${text.replace('insecureSkipTLSVerify: true', 'insecureSkipTLSVerify: false')}${eol}        tls: {type: helm}`,
+      );
+      parses(out);
+      expect(lint(out)).toEqual([]);
+    },
+  );
+
+  it('values at the very end of a file without a final line break: removing the last line keeps the file without one', () => {
+    const text = argoValues('|', 'args:\n  - --cert-dir=/tmp\n  - --kubelet-insecure-tls\n').replace(
+      /\n {2}destination:[\s\S]*$/,
+      '',
+    );
+    const [f] = lint(text);
+    expect(applyEdits(text, f?.fixes[0]?.edits ?? [])).toBe(
+      text.replace(/\n {10}- --kubelet-insecure-tls$/, ''),
+    );
+  });
+
+  it.each([
     ['double-quoted', '"args:\\n- --kubelet-insecure-tls\\n"'],
     ['folded', '>\n        args:\n\n        - --kubelet-insecure-tls\n'],
   ])(
@@ -229,6 +261,27 @@ describe('kustomize: inline patches are linted', () => {
     expect(useCa).toMatch(/^( +)args:\n[\s\S]*^\1volumeMounts:\n\1- name: kube-root-ca\n/m);
     expect(useCa).toContain('- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt\n');
   });
+
+  it.each([
+    ['LF', (t: string) => t],
+    ['CRLF', crlf],
+  ])(
+    '%s: an inline patch whose last line ends the file without a line break: its fixes leave the file without one',
+    (_n, convert) => {
+      const withBreak = convert(
+        `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n${strategicMerge('patchesStrategicMerge:\n  - |-')}`,
+      );
+      const text = withBreak.replace(/\r?\n$/, '');
+      const eol = convert('\n');
+      const [f] = lint(text);
+      const remove = applyEdits(text, f?.fixes[1]?.edits ?? []);
+      expect(remove).toBe(text.replace(/\r?\n +- --kubelet-insecure-tls$/, ''));
+      const useCa = applyEdits(text, f?.fixes[0]?.edits ?? []);
+      expect(useCa.endsWith(eol)).toBe(false);
+      expect(useCa).toContain(`- --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt${eol}`);
+      expect(lint(useCa)).toEqual([]);
+    },
+  );
 
   it('patchesStrategicMerge that names files is not read here (the files are linted themselves)', () =>
     expect(lint(kustomization('patchesStrategicMerge:\n- metrics-server-patch.yaml\n'))).toEqual([]));

@@ -113,7 +113,7 @@ describe('helm-apiservice-insecure', () => {
     [
       'tls.type helm already: only verification is switched on',
       values('apiService:\n  insecureSkipTLSVerify: true # why?\ntls:\n  type: helm\n'),
-      values('apiService:\n  insecureSkipTLSVerify: false # why?\ntls:\n  type: helm\n'),
+      values('apiService:\n  insecureSkipTLSVerify: false # was true: why?\ntls:\n  type: helm\n'),
     ],
     [
       'tls.type metrics-server (self-signed): switched to helm',
@@ -137,6 +137,11 @@ describe('helm-apiservice-insecure', () => {
       umbrella('apiService:\n  insecureSkipTLSVerify: true\ntls:\n  type: cert-manager\n'),
       umbrella('apiService:\n  insecureSkipTLSVerify: false\ntls:\n  type: cert-manager\n'),
     ],
+    [
+      "an Argo CD Application's helm.valuesObject without tls: tls added inside valuesObject",
+      argoApp('apiService:\n  insecureSkipTLSVerify: true # for now\n'),
+      argoApp('apiService:\n  insecureSkipTLSVerify: false # was true: for now\ntls: {type: helm}\n'),
+    ],
   ])('invalid: %s', (_n, text, fixed) => {
     const [f, ...rest] = only('helm-apiservice-insecure', text);
     expect(rest).toEqual([]);
@@ -152,16 +157,21 @@ describe("helm-insecure-kubelet-tls: Bitnami's extraArgs map (chart 5.x and earl
     ['true', 'false'],
     ['"true"', '"false"'],
     ["'True'", "'false'"],
-  ])('kubelet-insecure-tls: %s; the fix sets it to false, in its quoting', (value, fixed) => {
-    const text = `apiService:\n  create: true\nextraArgs:\n  kubelet-insecure-tls: ${value} # self-signed kubelets\n  kubelet-preferred-address-types: InternalIP\n`;
-    const [f, ...rest] = only('helm-insecure-kubelet-tls', text);
-    expect(rest).toEqual([]);
-    expect(text.slice(f?.range.start, f?.range.end)).toBe(value);
-    expect(f?.fixes[0]?.title).toBe(
-      'Set kubelet-insecure-tls: false (metrics-server then verifies kubelets with the in-cluster CA)',
-    );
-    const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
-    expect(out).toBe(text.replace(`kubelet-insecure-tls: ${value}`, `kubelet-insecure-tls: ${fixed}`));
-    expect(only('helm-insecure-kubelet-tls', out)).toEqual([]);
-  });
+  ])(
+    'kubelet-insecure-tls: %s; the fix sets it to false, in its quoting, the comment marked as about the old value',
+    (value, fixed) => {
+      const text = `apiService:\n  create: true\nextraArgs:\n  kubelet-insecure-tls: ${value} # self-signed kubelets\n  kubelet-preferred-address-types: InternalIP\n`;
+      const [f, ...rest] = only('helm-insecure-kubelet-tls', text);
+      expect(rest).toEqual([]);
+      expect(text.slice(f?.range.start, f?.range.end)).toBe(value);
+      expect(f?.fixes[0]?.title).toBe(
+        'Set kubelet-insecure-tls: false (metrics-server then verifies kubelets with the in-cluster CA)',
+      );
+      const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
+      expect(out).toBe(
+        text.replace(`kubelet-insecure-tls: ${value} #`, `kubelet-insecure-tls: ${fixed} # was ${value}:`),
+      );
+      expect(only('helm-insecure-kubelet-tls', out)).toEqual([]);
+    },
+  );
 });

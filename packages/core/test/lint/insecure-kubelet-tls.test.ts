@@ -85,7 +85,7 @@ describe('insecure-kubelet-tls: invalid', () => {
 });
 
 describe('insecure-kubelet-tls: output of the fixes', () => {
-  it('(a) mounts kube-root-ca.crt, points --kubelet-certificate-authority at it, and keeps every comment', () => {
+  it('(a) mounts kube-root-ca.crt, points --kubelet-certificate-authority at it, and keeps every comment (the one on the flag marked as about the old flag)', () => {
     const text = deployment(blockArgs);
     const [f] = findings(text);
     expect(f?.fixes[0]?.title).toMatch(/^Verify kubelets with the cluster CA/);
@@ -103,7 +103,7 @@ spec:
         # keep the args in this order
         args:
         - --cert-dir=/tmp
-        - --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # TODO: remove once kubelets serve CA-signed certs
+        - --kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt # was --kubelet-insecure-tls: TODO: remove once kubelets serve CA-signed certs
         - --secure-port=10250
         volumeMounts:
         - mountPath: /tmp

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEdits } from '../../src/lint/apply-edits.ts';
+import { fixAll as coreFixAll } from '../../src/lint/fix-all.ts';
 import { lint } from '../../src/lint/lint.ts';
 
 const RULE = 'kubelet-serving-bootstrap';
@@ -32,7 +33,7 @@ describe('kubelet-serving-bootstrap: invalid, with the output of the fix', () =>
     [
       'serverTLSBootstrap false',
       kubelet('serverTLSBootstrap: false # why?\n'),
-      kubelet('serverTLSBootstrap: true # why?\n'),
+      kubelet('serverTLSBootstrap: true # was false: why?\n'),
     ],
     [
       'rotateCertificates false',
@@ -46,10 +47,49 @@ describe('kubelet-serving-bootstrap: invalid, with the output of the fix', () =>
       ),
       kubelet('serverTLSBootstrap: true\nport: 10250\n'),
     ],
+    [
+      'static serving files without serverTLSBootstrap: one fix sets it and removes them',
+      kubelet(
+        'tlsCertFile: /etc/kubernetes/pki/kubelet.crt # from our CA\ntlsPrivateKeyFile: /etc/kubernetes/pki/kubelet.key\nport: 10250\n',
+      ),
+      kubelet('port: 10250\nserverTLSBootstrap: true\n'),
+    ],
   ])('%s', (_n, text, fixed) => {
     expect(findings(text).length).toBeGreaterThan(0);
     expect(fixAll(text)).toBe(fixed);
     expect(findings(fixAll(text))).toEqual([]);
+  });
+
+  it.each([
+    [
+      'no serving settings: the kubelet makes a self-signed certificate',
+      kubelet('cgroupDriver: systemd\n'),
+      /^kubelets serve self-signed certificates /,
+      'Set serverTLSBootstrap: true',
+    ],
+    [
+      'static files (perhaps CA-signed): says which file is served and that nobody renews it, not "self-signed"',
+      kubelet(
+        'tlsCertFile: /etc/kubernetes/pki/kubelet.crt\ntlsPrivateKeyFile: /etc/kubernetes/pki/kubelet.key\n',
+      ),
+      /^kubelets serve the static certificate in \/etc\/kubernetes\/pki\/kubelet\.crt, which they never renew; clients such as metrics-server verify it only if a CA they trust signed it/,
+      'Set serverTLSBootstrap: true and remove tlsCertFile and tlsPrivateKeyFile (with them set, the kubelet keeps serving those files to clients that connect by IP, such as metrics-server)',
+    ],
+  ])(
+    'the message says what is wrong, and the title what the fix removes and why: %s',
+    (_n, text, message, title) => {
+      const [f, ...rest] = findings(text);
+      expect(rest).toEqual([]);
+      expect(f?.message).toMatch(message);
+      expect(f?.message).not.toMatch(message.source.includes('static') ? /self-signed/ : /static/);
+      expect(f?.fixes.map((x) => x.title)).toEqual([title]);
+    },
+  );
+
+  it('the fix is one edit list: what --fix writes is what the JSON/SARIF fix and the editor apply', () => {
+    const text = kubelet('tlsCertFile: /pki/kubelet.crt\ntlsPrivateKeyFile: /pki/kubelet.key\n');
+    const [f] = findings(text);
+    expect(coreFixAll(text, {}).text).toBe(applyEdits(text, f?.fixes[0]?.edits ?? []));
   });
 
   it('finds the KubeletConfiguration inside a kubeadm multi-document config and fixes only it', () => {

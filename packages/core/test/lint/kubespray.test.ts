@@ -23,7 +23,7 @@ describe('kubespray-serving-certificates', () => {
       'the variable false',
       groupVars('kubelet_rotate_server_certificates: false # self-signed for now\n'),
       'warning',
-      groupVars('kubelet_rotate_server_certificates: true # self-signed for now\n'),
+      groupVars('kubelet_rotate_server_certificates: true # was false: self-signed for now\n'),
     ],
     [
       'the variable no',
@@ -54,37 +54,138 @@ describe('kubespray-serving-certificates', () => {
   });
 });
 
+/** inventory/sample/group_vars/k8s_cluster/addons.yml as Kubespray ships it (shortened), with metrics-server on. */
+const addons = (metricsServer: string) => `---
+# Helm deployment
+helm_enabled: false
+
+# Metrics Server deployment
+${metricsServer}# metrics_server_resizer: false
+# metrics_server_kubelet_insecure_tls: true
+# metrics_server_metric_resolution: 15s
+# metrics_server_kubelet_preferred_address_types: "InternalIP"
+
+# Cert manager deployment
+cert_manager_enabled: false
+
+# Kube VIP
+kube_vip_enabled: false
+# kube_vip_arp_enabled: true
+`;
+
+/** group_vars/k8s_cluster/k8s-cluster.yml (shortened), where Kubespray keeps the kubelet variables. */
+const k8sCluster = (kubelet: string, metricsServer: string) => `---
+kube_version: v1.31.4
+kube_network_plugin: calico
+
+## kubelet
+kubelet_rotate_certificates: true
+${kubelet}
+## Metrics Server (kept here in an all-in-one inventory)
+${metricsServer}
+# The plugin manager for kubectl
+krew_enabled: false
+`;
+
 describe('kubespray-metrics-server-insecure', () => {
+  const only = (text: string) => lint(text).filter((f) => f.ruleId === 'kubespray-metrics-server-insecure');
+
   it.each([
-    ['metrics-server not deployed', groupVars('metrics_server_enabled: false\n')],
+    ['metrics-server not deployed', addons('metrics_server_enabled: false\n')],
     [
       'insecure TLS off',
-      groupVars('metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false\n'),
+      addons('metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false\n'),
     ],
-  ])('valid: %s', (_n, text) => expect(only('kubespray-metrics-server-insecure', text)).toEqual([]));
+  ])('valid: %s', (_n, text) => expect(only(text)).toEqual([]));
 
   it.each([
     [
-      'insecure TLS stated',
-      groupVars('metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: true\n'),
-      'metrics_server_kubelet_insecure_tls: true',
-      /is true/,
-      groupVars('metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false\n'),
-    ],
-    [
-      "insecure TLS left at kubespray's default",
-      groupVars('metrics_server_enabled: true\n'),
+      "addons.yml, left at kubespray's default: both variables go next to metrics_server_enabled, not after # Kube VIP",
+      addons('metrics_server_enabled: true\n'),
       'metrics_server_enabled: true',
       /defaults to true/,
-      groupVars('metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false\n'),
+      'Set kubelet_rotate_server_certificates: true (kubelets serve CA-signed certificates) and metrics_server_kubelet_insecure_tls: false',
+      addons(
+        'metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false\nkubelet_rotate_server_certificates: true\n',
+      ),
     ],
-  ])('invalid: %s', (_n, text, line, message, fixed) => {
-    const [f, ...rest] = only('kubespray-metrics-server-insecure', text);
+    [
+      'addons.yml, insecure TLS stated after other metrics-server variables',
+      addons(
+        'metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: true # for now\nmetrics_server_metric_resolution: 15s\n',
+      ),
+      'metrics_server_kubelet_insecure_tls: true # for now',
+      /is true/,
+      'Set kubelet_rotate_server_certificates: true (kubelets serve CA-signed certificates) and metrics_server_kubelet_insecure_tls: false',
+      addons(
+        'metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false # was true: for now\nmetrics_server_metric_resolution: 15s\nkubelet_rotate_server_certificates: true\n',
+      ),
+    ],
+    [
+      'k8s-cluster.yml with kubelet_rotate_server_certificates: false: the fix sets it true where it is',
+      k8sCluster('kubelet_rotate_server_certificates: false\n', 'metrics_server_enabled: true\n'),
+      'metrics_server_enabled: true',
+      /defaults to true/,
+      'Set kubelet_rotate_server_certificates: true (kubelets serve CA-signed certificates) and metrics_server_kubelet_insecure_tls: false',
+      k8sCluster(
+        'kubelet_rotate_server_certificates: true\n',
+        'metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false\n',
+      ),
+    ],
+    [
+      'k8s-cluster.yml without it: it goes next to the other kubelet variables',
+      k8sCluster('', 'metrics_server_enabled: true\n'),
+      'metrics_server_enabled: true',
+      /defaults to true/,
+      'Set kubelet_rotate_server_certificates: true (kubelets serve CA-signed certificates) and metrics_server_kubelet_insecure_tls: false',
+      k8sCluster(
+        'kubelet_rotate_server_certificates: true\n',
+        'metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false\n',
+      ),
+    ],
+    [
+      'kubelets already rotate serving certificates: only the metrics-server variable',
+      k8sCluster('kubelet_rotate_server_certificates: true\n', 'metrics_server_enabled: true\n'),
+      'metrics_server_enabled: true',
+      /defaults to true/,
+      'Set metrics_server_kubelet_insecure_tls: false (kubelet_rotate_server_certificates is true)',
+      k8sCluster(
+        'kubelet_rotate_server_certificates: true\n',
+        'metrics_server_enabled: true\nmetrics_server_kubelet_insecure_tls: false\n',
+      ),
+    ],
+  ])('invalid: %s', (_n, text, line, message, title, fixed) => {
+    const [f, ...rest] = only(text);
     expect(rest).toEqual([]);
     expect(f?.message).toMatch(message);
     expect(text.split('\n')[(f?.range.startLine ?? 0) - 1]).toBe(line);
+    expect(f?.fixes.map((x) => x.title)).toEqual([title]);
     const out = applyEdits(text, f?.fixes[0]?.edits ?? []);
     expect(out).toBe(fixed);
-    expect(only('kubespray-metrics-server-insecure', out)).toEqual([]);
+    expect(lint(out).filter((x) => x.ruleId.startsWith('kubespray-'))).toEqual([]);
+  });
+
+  it.each([
+    [
+      'the approver is off: serving CSRs would stay Pending',
+      k8sCluster(
+        'kubelet_rotate_server_certificates: true\nkubelet_csr_approver_enabled: false\n',
+        'metrics_server_enabled: true\n',
+      ),
+      /No fix: kubelet_csr_approver_enabled is false, so the kubelets' serving CSRs stay Pending/,
+    ],
+    [
+      'rotation is an expression Ansible decides',
+      k8sCluster(
+        'kubelet_rotate_server_certificates: "{{ secure_kubelets }}"\n',
+        'metrics_server_enabled: true\n',
+      ),
+      /No fix: kubelet_rotate_server_certificates is an expression/,
+    ],
+  ])('refuses to fix when verification would break metrics-server: %s', (_n, text, message) => {
+    const [f, ...rest] = only(text);
+    expect(rest).toEqual([]);
+    expect(f?.message).toMatch(message);
+    expect(f?.fixes).toEqual([]);
   });
 });

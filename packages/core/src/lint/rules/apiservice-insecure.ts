@@ -4,6 +4,9 @@ import type { Fix, Rule, RuleContext } from '../types.ts';
 import { addMapEntry, replaceScalar } from '../yaml-edits.ts';
 
 const METRICS = 'v1beta1.metrics.k8s.io';
+/** Without the CA lint cannot write the caBundle: say how to give it (the CLI flag, the editor command). */
+const NAME_THE_CA =
+  " Name that CA and this has a fix: kubectl certs lint --apiservice-ca-file FILE (or, in the editor, 'Insert caBundle from PEM file…').";
 
 /** A cert-manager Certificate in the same file, as "<namespace>/<name>", for CA injection. */
 function certManagerCertificate(ctx: RuleContext): string | undefined {
@@ -72,7 +75,7 @@ export const apiserviceInsecure: Rule = {
       {
         ruleId: 'apiservice-insecure',
         severity: 'warning',
-        message: `The API server does not verify metrics-server (insecureSkipTLSVerify: true on ${METRICS}): serve metrics-server with a certificate from a CA, put that CA in spec.caBundle (or let cert-manager inject it) and set insecureSkipTLSVerify: false.`,
+        message: `The API server does not verify metrics-server (insecureSkipTLSVerify: true on ${METRICS}): serve metrics-server with a certificate from a CA, put that CA in spec.caBundle (or let cert-manager inject it) and set insecureSkipTLSVerify: false.${ctx.options.apiserviceCaPem ? '' : NAME_THE_CA}`,
         range: textRange(ctx.lineCounter, start, end),
         fixes,
       },

@@ -1,10 +1,10 @@
-import { isScalar, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
-import { mountClusterCa } from '../cluster-ca-mount.ts';
+import { isMap, isScalar, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { mountClusterCa, mountedClusterCa } from '../cluster-ca-mount.ts';
 import { flagUses } from '../container-flags.ts';
 import { containers, isMetricsServerContainer, podSpecPath } from '../document-kind.ts';
 import { textRange } from '../source-text.ts';
-import type { Finding, Fix, Rule, RuleContext, TextEdit } from '../types.ts';
-import { isBlockMap, removeSeqItem, replaceScalar } from '../yaml-edits.ts';
+import type { Finding, Fix, Rule, RuleContext } from '../types.ts';
+import { removeSeqItem, replaceScalar } from '../yaml-edits.ts';
 
 export const INSECURE_FLAG = /^--kubelet-insecure-tls(=(true|1|t|TRUE|True))?$/;
 
@@ -47,13 +47,8 @@ export const insecureKubeletTls: Rule = {
           const fixes: Fix[] = [];
           // With a CA flag already there, replacing this one would duplicate it: only removal makes sense.
           const useCa =
-            isBlockMap(podSpec) && !hasCaFlag(c.node) ? useClusterCa(ctx, podSpec, c.node, node) : undefined;
-          if (useCa)
-            fixes.push({
-              title:
-                'Verify kubelets with the cluster CA (mount kube-root-ca.crt, use --kubelet-certificate-authority)',
-              edits: useCa,
-            });
+            isMap(podSpec) && !hasCaFlag(c.node) ? useClusterCa(ctx, podSpec, c.node, node) : undefined;
+          if (useCa) fixes.push(useCa);
           fixes.push({
             title:
               'Remove --kubelet-insecure-tls (metrics-server then verifies kubelets with the in-cluster CA)',
@@ -73,16 +68,24 @@ export const insecureKubeletTls: Rule = {
 };
 
 /**
- * The edits for fix (a): replace the flag with --kubelet-certificate-authority=<mount>/ca.crt and
- * mount the kube-root-ca.crt ConfigMap (only its ca.crt) there.
+ * Fix (a): replace the flag with --kubelet-certificate-authority=<mount>/ca.crt and mount the
+ * kube-root-ca.crt ConfigMap (only its ca.crt) there; or, when the container already mounts a
+ * volume of that ConfigMap, point the flag at it and mount nothing.
  */
-function useClusterCa(
-  ctx: RuleContext,
-  podSpec: YAMLMap,
-  container: YAMLMap,
-  flag: Scalar,
-): TextEdit[] | undefined {
+function useClusterCa(ctx: RuleContext, podSpec: YAMLMap, container: YAMLMap, flag: Scalar): Fix | undefined {
+  const mounted = mountedClusterCa(podSpec, container);
+  if (mounted)
+    return {
+      title: `Verify kubelets with the cluster CA already mounted at ${mounted} (--kubelet-certificate-authority)`,
+      edits: [replaceScalar(flag, `--kubelet-certificate-authority=${mounted}`)],
+    };
   const mount = ctx.options.kubeletCaMountPath.replace(/\/+$/, '');
   const edits = mountClusterCa(ctx, podSpec, container, mount);
-  return edits && [replaceScalar(flag, `--kubelet-certificate-authority=${mount}/ca.crt`), ...edits];
+  return (
+    edits && {
+      title:
+        'Verify kubelets with the cluster CA (mount kube-root-ca.crt, use --kubelet-certificate-authority)',
+      edits: [replaceScalar(flag, `--kubelet-certificate-authority=${mount}/ca.crt`), ...edits],
+    }
+  );
 }

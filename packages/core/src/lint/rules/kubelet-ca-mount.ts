@@ -1,11 +1,10 @@
-import type { Scalar } from 'yaml';
+import { isMap, type Scalar } from 'yaml';
 import { mountClusterCa } from '../cluster-ca-mount.ts';
 import { flagUses } from '../container-flags.ts';
 import { metricsServerContainers } from '../document-kind.ts';
 import { normalizePath, ROOT_CA_CONFIGMAP, resolveFile, volumesOf } from '../pod-volumes.ts';
 import { textRange } from '../source-text.ts';
 import type { Finding, Fix, Rule, RuleContext } from '../types.ts';
-import { isBlockMap } from '../yaml-edits.ts';
 
 const ID = 'kubelet-ca-mount';
 const FLAG = 'kubelet-certificate-authority';
@@ -76,7 +75,7 @@ export const kubeletCaMount: Rule = {
         const path = normalizePath(value);
         const dir = path.slice(0, path.lastIndexOf('/')) || '/';
         const edits =
-          isBlockMap(podSpec) && dir !== '/'
+          isMap(podSpec) && dir !== '/'
             ? mountClusterCa(ctx, podSpec, container, dir, path.slice(dir.length + 1))
             : undefined;
         return [

@@ -1,7 +1,7 @@
 import { isMap, isScalar, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { textRange } from '../source-text.ts';
 import type { Finding, Fix, Rule, RuleContext, Severity } from '../types.ts';
-import { addMapEntry, replaceScalar } from '../yaml-edits.ts';
+import { addMapEntryAfter, replaceScalar } from '../yaml-edits.ts';
 
 const ID = 'kubespray-serving-certificates';
 const ROTATE = 'kubelet_rotate_server_certificates';
@@ -49,7 +49,7 @@ export const kubesprayServingCertificates: Rule = {
         ),
       ];
     if (rotateNode === undefined && approver === true) {
-      const add = addMapEntry(ctx.text, vars, ROTATE, 'true', ctx.eol);
+      const add = addMapEntryAfter(ctx.text, vars, APPROVER, ROTATE, 'true', ctx.eol);
       return [
         finding(
           ctx,
