@@ -10,7 +10,9 @@ export default class ApproveServing extends BaseCommand {
   static override description =
     `Decides pending kubernetes.io/kubelet-serving CertificateSigningRequests: a CSR is approved only when it was filed by the node it names (system:node:<name> in system:nodes), its subject is exactly that node, its key and usages are a serving set, and every DNS and IP SAN is an address of that Node and of no other. Anything else is refused with its reason and left Pending (or marked Denied with --deny). CSRs of other signers are never touched.
 
-Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 on errors.`;
+When its own input is missing (Nodes could not be listed: a 5xx, 403 or timeout; a check that throws; a DNS lookup with no answer under --resolve-dns), a CSR is "Undecided": neither approved nor refused, never written (not even with --deny). --watch asks again with backoff, and evaluates a CSR refused because its Node was not there yet (or had no addresses yet) again when that Node changes.
+
+Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 4 when at least one could not be decided now (run it again), 1 on errors.`;
   static override examples = [
     {
       description: 'Decide the CSRs of one node and show why, without writing:',
@@ -57,6 +59,16 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
       char: 'w',
       description: 'Keep running: decide CSRs as they arrive (with --all or --node) until SIGINT/SIGTERM.',
     }),
+    'recheck-window': Flags.string({
+      description:
+        'With --watch: how long a CSR refused for its Node (not there yet, no addresses yet) is evaluated again when that Node changes; then the refusal is final (and denied with --deny).',
+      default: '15m',
+    }),
+    'recheck-max': Flags.integer({
+      description: 'With --watch: at most this many re-evaluations of such a refused CSR.',
+      default: 10,
+      min: 0,
+    }),
   };
 
   async run(): Promise<void> {
@@ -84,6 +96,7 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
     const { loadKubeConfig } = await import('../kube/kubeconfig.ts');
     const { approveServing } = await import('../approve/approve-serving.ts');
     const { reportChunks, summary, exitCode } = await import('../approve/report.ts');
+    const { DEFAULT_TUNING } = await import('../approve/watch-decider.ts');
     const { kc } = loadKubeConfig(g);
     const selection = { names, nodes: flags.node ?? [], all: flags.all };
     const settings = {
@@ -95,7 +108,12 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
       timeoutMs: g.timeoutMs,
       concurrency: flags.concurrency,
     };
-    if (flags.watch) return watchMode(this, kc, settings, g.output);
+    if (flags.watch)
+      return watchMode(this, kc, settings, g.output, {
+        ...DEFAULT_TUNING,
+        recheckWindowMs: parseDuration(flags['recheck-window'], '--recheck-window'),
+        recheckMax: flags['recheck-max'],
+      });
     const progress = process.stderr.isTTY
       ? (label: string, done: number) => process.stderr.write(`\r\x1b[K${label}: ${done}`)
       : undefined;
@@ -119,8 +137,9 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
 async function watchMode(
   cmd: ApproveServing,
   kc: import('@kubernetes/client-node').KubeConfig,
-  settings: import('../approve/approve-serving.ts').ApproveSettings,
+  settings: import('../approve/settings.ts').ApproveSettings,
   output: 'table' | 'json' | 'yaml',
+  tuning: import('../approve/watch-decider.ts').WatchTuning,
 ): Promise<void> {
   const { watchAndDecide } = await import('../approve/watch.ts');
   const { renderWatchItem } = await import('../approve/report.ts');
@@ -134,6 +153,7 @@ async function watchMode(
   let first = true;
   await watchAndDecide(kc, {
     ...settings,
+    tuning,
     signal: stop.signal,
     log: (line) => process.stderr.write(`${line}\n`),
     onItem: (item) => {
