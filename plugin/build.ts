@@ -95,8 +95,10 @@ const CLIENT_NODE_EXPORTS = [
   'ApiregistrationV1Api',
   'AuthorizationV1Api',
   'CertificatesV1Api',
+  'CoordinationV1Api',
   'CoreV1Api',
   'KubeConfig',
+  'V1MicroTime',
   'VersionApi',
   'Watch',
 ];

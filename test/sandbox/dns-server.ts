@@ -74,7 +74,7 @@ function reply(query: Buffer, questionEnd: number, rcode: number, a: string[]): 
     rr.writeUInt16BE(1, 4); // IN
     rr.writeUInt32BE(5, 6); // TTL
     rr.writeUInt16BE(4, 10);
-    ip.split('.').forEach((o, k) => rr.writeUInt8(Number(o), 12 + k));
+    for (const [k, o] of ip.split('.').entries()) rr.writeUInt8(Number(o), 12 + k);
     return rr;
   });
   return Buffer.concat([head, ...answers]);

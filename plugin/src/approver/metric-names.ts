@@ -20,7 +20,10 @@ export const METRICS = {
   leader: `${METRIC_PREFIX}leader`,
   /** Gauge. notAfter (Unix seconds) of the serving certificate last issued for a CSR it approved, by `node`. */
   servingCertificateExpiry: `${METRIC_PREFIX}serving_certificate_expiry_timestamp_seconds`,
-  /** Gauge. 1 when the kubelet's current serving certificate is self-signed, 0 when CA-signed, by `node` (TLS probe). */
+  /**
+   * Gauge. 1 when the kubelet's current serving certificate is self-signed, 0 when CA-signed, by
+   * `node` (TLS probe). Reserved for the probe (issue 14): not served yet.
+   */
   kubeletSelfSigned: `${METRIC_PREFIX}kubelet_serving_certificate_self_signed`,
 } as const;
 

@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { policyFlags, policyOptions, recheckFlags } from '../approve/policy-flags.ts';
 import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
 import { UserError } from '../user-error.ts';
@@ -38,37 +39,15 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 4 
     node: Flags.string({ description: 'Decide the CSRs filed by this node (repeatable).', multiple: true }),
     all: Flags.boolean({ description: 'Decide every pending kubelet-serving CSR.' }),
     'dry-run': Flags.boolean({ description: 'Decide and report; write nothing.' }),
-    deny: Flags.boolean({ description: 'Mark refused CSRs Denied (default: leave them Pending).' }),
+    ...policyFlags,
     'show-ignored': Flags.boolean({
       description: 'Also list CSRs that are not ours to decide (other signers, already decided).',
     }),
-    'max-sans': Flags.integer({ description: 'Most DNS + IP SANs a CSR may carry.', default: 10, min: 1 }),
-    'node-name-pattern': Flags.string({ description: 'Regular expression the whole node name must match.' }),
-    'allowed-ip-ranges': Flags.string({
-      description: 'CIDRs every IP SAN must be in (comma-separated, repeatable).',
-      multiple: true,
-    }),
-    'allowed-dns-suffixes': Flags.string({
-      description: 'Suffixes every DNS SAN other than the node name must end in (comma-separated).',
-      multiple: true,
-    }),
-    'max-expiration': Flags.string({ description: 'Longest spec.expirationSeconds to accept (e.g. 720h).' }),
-    'resolve-dns': Flags.boolean({ description: "DNS SANs must resolve only to the node's addresses." }),
-    concurrency: Flags.integer({ description: 'Approvals written at once.', default: 8, min: 1, max: 64 }),
     watch: Flags.boolean({
       char: 'w',
       description: 'Keep running: decide CSRs as they arrive (with --all or --node) until SIGINT/SIGTERM.',
     }),
-    'recheck-window': Flags.string({
-      description:
-        'With --watch: how long a CSR refused for its Node (not there yet, no addresses yet) is evaluated again when that Node changes; then the refusal is final (and denied with --deny).',
-      default: '15m',
-    }),
-    'recheck-max': Flags.integer({
-      description: 'With --watch: at most this many re-evaluations of such a refused CSR.',
-      default: 10,
-      min: 0,
-    }),
+    ...recheckFlags,
   };
 
   async run(): Promise<void> {
@@ -83,16 +62,7 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 4 
         '--watch decides CSRs as they arrive: use it with --all or --node, not CSR names',
         2,
       );
-    const options = {
-      maxSans: flags['max-sans'],
-      nodeNamePattern: compilePattern(flags['node-name-pattern']),
-      allowedIpRanges: await parseCidrs(split(flags['allowed-ip-ranges'])),
-      allowedDnsSuffixes: split(flags['allowed-dns-suffixes']),
-      maxExpirationSeconds: flags['max-expiration']
-        ? parseDuration(flags['max-expiration'], '--max-expiration') / 1000
-        : undefined,
-      resolveDns: flags['resolve-dns'],
-    };
+    const options = await policyOptions(flags);
     const { loadKubeConfig } = await import('../kube/kubeconfig.ts');
     const { approveServing } = await import('../approve/approve-serving.ts');
     const { reportChunks, summary, exitCode } = await import('../approve/report.ts');
@@ -162,30 +132,4 @@ async function watchMode(
     },
   });
   process.stderr.write('stopped\n');
-}
-
-function split(values: string[] | undefined): string[] | undefined {
-  const out = (values ?? [])
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
-  return out.length ? out : undefined;
-}
-
-function compilePattern(p: string | undefined): RegExp | undefined {
-  if (!p) return undefined;
-  try {
-    return new RegExp(p);
-  } catch (e) {
-    throw new UserError(`invalid --node-name-pattern: ${(e as Error).message}`, 2);
-  }
-}
-
-async function parseCidrs(cidrs: string[] | undefined): Promise<string[] | undefined> {
-  if (!cidrs) return undefined;
-  const { default: ipaddr } = await import('ipaddr.js');
-  for (const c of cidrs)
-    if (!ipaddr.isValidCIDR(c))
-      throw new UserError(`invalid --allowed-ip-ranges entry "${c}": expected a CIDR like 10.0.0.0/8`, 2);
-  return cidrs;
 }
