@@ -3,8 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../sandbox/cluster.ts';
 import { addNode } from '../sandbox/node-identity.ts';
+import { startPrometheus } from '../sandbox/prometheus.ts';
 import { fileServingCsr, waitForIssued } from '../sandbox/serving-csr.ts';
 import { CLI } from './cli.ts';
+import { requireMonitoringTools } from './monitoring-tools.ts';
 
 // The approver decides every kubelet-serving CSR of the cluster: it gets a cluster of its own.
 let cluster: Cluster;
@@ -21,6 +23,7 @@ interface Replica {
 const replicas: Replica[] = [];
 
 beforeAll(async () => {
+  requireMonitoringTools();
   cluster = await Cluster.start();
 });
 afterAll(async () => {
@@ -201,6 +204,28 @@ describe('kubectl certs approver run: two replicas on the real control plane', (
     const followerText = (await get(follower, '/metrics')).body;
     expect(sample(followerText, 'kubectl_certs_approver_pending_csrs')).toBe(1);
     expect(followerText).not.toContain('kubectl_certs_approver_decisions_total{');
+  });
+
+  it("a real Prometheus scrapes both replicas: its HTTP API has leader 1 on exactly one, and the leader's decisions", async () => {
+    const hostPort = (r: Replica) => new URL(r.url as string).host;
+    const prometheus = await startPrometheus(cluster, 'prometheus', [hostPort(leader), hostPort(follower)]);
+    const leaders = await until('both replicas scraped', async () => {
+      const r = await prometheus.query('kubectl_certs_approver_leader');
+      return r.length === 2 && r;
+    });
+    expect(Object.fromEntries(leaders.map((s) => [s.metric.instance, s.value]))).toEqual({
+      [hostPort(leader)]: 1,
+      [hostPort(follower)]: 0,
+    });
+    expect(await prometheus.query('sum(kubectl_certs_approver_leader)')).toMatchObject([{ value: 1 }]);
+    const decisions = await prometheus.query(
+      'sum by (decision, check) (kubectl_certs_approver_decisions_total)',
+    );
+    expect(decisions.map((d) => [d.metric.decision, d.metric.check, d.value]).sort()).toEqual([
+      ['approve', 'none', 1],
+      ['refuse', 'subject', 1],
+    ]);
+    expect(await prometheus.query('max(kubectl_certs_approver_pending_csrs)')).toMatchObject([{ value: 1 }]);
   });
 
   it('newest CSR per node wins: an older pending request for the same names is superseded and never approved', async () => {
