@@ -7,15 +7,22 @@ import { UserError } from '../user-error.ts';
 export default class Approver extends BaseCommand {
   static override summary =
     'Run the approver in the cluster (approver run), or map a kubelet-csr-approver setup to it (approver migrate).';
+  // migrate: prints our equivalent of a kubelet-csr-approver Helm values file, and where ours is stricter.
   static override description =
     `approver run: a long-running approver for kubelet serving CSRs, meant to run as a Deployment with 2 or more replicas. Every replica watches CSRs and Nodes; only the holder of a coordination.k8s.io/v1 Lease (leader election as client-go does it) decides and writes, with the checks of approve-serving. Every decision is recorded as an Event on the CSR (reasons KubectlCertsApproved, KubectlCertsRefused, KubectlCertsSuperseded; see kubectl describe csr). Of the pending CSRs of one node asking for the same names only the newest is decided (the older are superseded); a node with more than --max-pending-per-node pending requests has only its newest decided. It serves /metrics (Prometheus), /healthz and /readyz on --bind-address. SIGTERM releases the Lease (another replica takes over at once) and exits 0; losing the Lease exits 1.
 
-Exit status: 0 when stopped by SIGINT/SIGTERM, 1 on errors or when leadership was lost, 2 on usage errors.`;
+approver migrate --from-kubelet-csr-approver values.yaml: reads kubelet-csr-approver's Helm values (providerRegex, providerIpPrefixes, maxExpirationSeconds, bypassDnsResolution, ignoreNonSystemNode, allowedDnsNames, bypassHostnameCheck, skipDenyStep), prints the equivalent approver run command and, per setting, whether ours behaves the same or is stricter. It reads no cluster.
+
+Exit status: 0 when stopped by SIGINT/SIGTERM (run) or when the values were mapped (migrate), 1 on errors or when leadership was lost, 2 on usage errors.`;
   static override examples = [
     {
       description:
         'Run it with the defaults of client-go leader election (15s lease, 10s renew deadline, 2s retry):',
       command: 'kubectl certs approver run --lease-namespace kube-system',
+    },
+    {
+      description: "What to run instead of kubelet-csr-approver's Helm release, and where ours is stricter:",
+      command: 'kubectl certs approver migrate --from-kubelet-csr-approver values.yaml',
     },
     {
       description: 'As kubelet-csr-approver with providerRegex and providerIpPrefixes:',
@@ -24,7 +31,11 @@ Exit status: 0 when stopped by SIGINT/SIGTERM, 1 on errors or when leadership wa
     },
   ];
   static override args = {
-    action: Args.string({ description: 'What to do.', options: ['run'], required: true }),
+    action: Args.string({
+      description: 'run: the approver; migrate: map a kubelet-csr-approver values file.',
+      options: ['run', 'migrate'],
+      required: true,
+    }),
   };
   static override flags = {
     ...policyFlags,
@@ -58,11 +69,17 @@ Exit status: 0 when stopped by SIGINT/SIGTERM, 1 on errors or when leadership wa
     'deny-superseded': Flags.boolean({
       description: 'Mark superseded CSRs (an older request of a node for the same names) Denied.',
     }),
+    'from-kubelet-csr-approver': Flags.string({
+      description: "migrate: kubelet-csr-approver's Helm values file (- for standard input).",
+    }),
   };
 
   async run(): Promise<void> {
-    const { flags } = await this.parse(Approver);
+    const { flags, args } = await this.parse(Approver);
     const g = this.globals(flags);
+    if (args.action === 'migrate') return migrate(this, flags['from-kubelet-csr-approver'], g.output);
+    if (flags['from-kubelet-csr-approver'])
+      throw new UserError('--from-kubelet-csr-approver goes with approver migrate, not approver run', 2);
     const lease = {
       leaseDurationMs: parseDuration(flags['leader-elect-lease-duration'], '--leader-elect-lease-duration'),
       renewDeadlineMs: parseDuration(flags['leader-elect-renew-deadline'], '--leader-elect-renew-deadline'),
@@ -118,5 +135,30 @@ Exit status: 0 when stopped by SIGINT/SIGTERM, 1 on errors or when leadership wa
     });
     if (outcome === 'lost') throw new UserError('lost the Lease: stopping so that another replica leads');
     process.stderr.write('stopped\n');
+  }
+}
+
+async function migrate(
+  cmd: Approver,
+  file: string | undefined,
+  output: 'table' | 'json' | 'yaml',
+): Promise<void> {
+  if (!file) throw new UserError('approver migrate needs --from-kubelet-csr-approver VALUES.yaml', 2);
+  const { readFileSync } = await import('node:fs');
+  const { migrateFromKubeletCsrApprover, MigrationError } = await import('../approver/migrate.ts');
+  const { renderMigration } = await import('../approver/migration-report.ts');
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    cmd.log(
+      renderMigration(migrateFromKubeletCsrApprover(text, file === '-' ? 'standard input' : file), output),
+    );
+  } catch (e) {
+    if (e instanceof MigrationError) throw new UserError(e.message);
+    throw e;
   }
 }
