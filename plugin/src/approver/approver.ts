@@ -3,6 +3,7 @@ import {
   type Decision,
   fail,
   formatSans,
+  type PendingCsr,
   parseCertificate,
   parseRequest,
   requesterNode,
@@ -68,6 +69,28 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   const lastEvent = new Map<string, string>();
   /** The order CSRs were first seen in (the watch delivers them in resourceVersion order). */
   const seen = new Map<string, number>();
+  /** Node and SANs of each CSR, parsed once: spec.request never changes, and a burst re-reads them all. */
+  const parsedFacts = new Map<string, PendingCsr | undefined>();
+  const pendingFacts = (i: CsrItem): PendingCsr | undefined => {
+    const key = uid(i.object);
+    if (!parsedFacts.has(key)) {
+      const p = parseRequest(i.request);
+      const node = requesterNode(i.request);
+      parsedFacts.set(
+        key,
+        p.ok && node
+          ? {
+              name: i.request.name,
+              node,
+              sans: formatSans(p.value.sans),
+              created: i.created?.getTime() ?? 0,
+              seen: seen.get(key) ?? 0,
+            }
+          : undefined,
+      );
+    }
+    return parsedFacts.get(key);
+  };
 
   const elector: LeaderElector = new LeaderElector(leaseApi(kc), s.lease, {
     onStartedLeading: () => {
@@ -112,19 +135,8 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     else metrics.oldestPending.reset();
     if (!decider) return;
     const facts = pending.flatMap((i) => {
-      const p = parseRequest(i.request);
-      const node = requesterNode(i.request);
-      return p.ok && node
-        ? [
-            {
-              name: i.request.name,
-              node,
-              sans: formatSans(p.value.sans),
-              created: i.created?.getTime() ?? 0,
-              seen: seen.get(uid(i.object)) ?? 0,
-            },
-          ]
-        : [];
+      const f = pendingFacts(i);
+      return f ? [f] : [];
     });
     const { superseded, capped } = crowding(facts, s.maxPendingPerNode);
     const held = new Set([...superseded.map((x) => x.name), ...capped]);
@@ -169,6 +181,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     onList: (items) => {
       cache.clear();
       for (const o of items) see(o);
+      for (const key of parsedFacts.keys()) if (!cache.has(key)) parsedFacts.delete(key);
       synced = true;
       offer();
     },
@@ -176,6 +189,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
       if (type === 'DELETED') {
         const item = toCsrItem(o);
         cache.delete(uid(o));
+        parsedFacts.delete(uid(o));
         decider?.forget(item);
         offer([]);
         return;
