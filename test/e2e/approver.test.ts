@@ -2,7 +2,8 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../sandbox/cluster.ts';
-import { addNode } from '../sandbox/node-identity.ts';
+import { type FakeKubelet, startFakeKubelet } from '../sandbox/fake-kubelet.ts';
+import { addNode, randomLoopbackIp, setNodeStatus } from '../sandbox/node-identity.ts';
 import { startPrometheus } from '../sandbox/prometheus.ts';
 import { fileServingCsr, waitForIssued } from '../sandbox/serving-csr.ts';
 import { CLI } from './cli.ts';
@@ -21,6 +22,7 @@ interface Replica {
   exit: Promise<number | null>;
 }
 const replicas: Replica[] = [];
+const kubelets: FakeKubelet[] = [];
 
 beforeAll(async () => {
   requireMonitoringTools();
@@ -28,6 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const r of replicas) r.proc.kill('SIGKILL');
+  for (const k of kubelets) await k.stop();
   await cluster?.stop();
 });
 
@@ -76,6 +79,8 @@ async function startReplica(id: string): Promise<Replica> {
       `${LEASE.retry}s`,
       '--request-timeout',
       '5s',
+      '--kubelet-probe-interval',
+      '1s',
     ],
     { env: { PATH: process.env.PATH, HOME: '/nonexistent', KUBECONFIG: cluster.adminKubeconfig } },
   );
@@ -206,6 +211,39 @@ describe('kubectl certs approver run: two replicas on the real control plane', (
     expect(followerText).not.toContain('kubectl_certs_approver_decisions_total{');
   });
 
+  it('the leader reads every kubelet over TLS: one serving its own self-signed certificate is 1, one serving the issued certificate 0', async () => {
+    const selfIp = randomLoopbackIp();
+    const self = await startFakeKubelet({ node: 'kubelet-self', bind: selfIp, workDir: cluster.dir });
+    kubelets.push(self);
+    await addNode(cluster, 'kubelet-self', { ip: selfIp, kubeletPort: self.port });
+    const signedNode = await addNode(cluster, 'kubelet-ca');
+    const csr = await fileServingCsr(cluster, signedNode);
+    const cert = await waitForIssued(cluster, csr.name);
+    const signed = await startFakeKubelet({
+      node: 'kubelet-ca',
+      bind: signedNode.ip,
+      serving: { cert, key: csr.keyPem },
+      workDir: cluster.dir,
+    });
+    kubelets.push(signed);
+    await setNodeStatus(signedNode, signed.port);
+    const series = (node: string) =>
+      `kubectl_certs_approver_kubelet_serving_certificate_self_signed{node="${node}"}`;
+    const text = await until('both kubelets probed', async () => {
+      const t = (await get(leader, '/metrics')).body;
+      return (
+        sample(t, series('kubelet-self')) !== undefined && sample(t, series('kubelet-ca')) !== undefined && t
+      );
+    });
+    expect(sample(text, series('kubelet-self'))).toBe(1);
+    expect(sample(text, series('kubelet-ca'))).toBe(0);
+    expect(sample(text, series('honest-1'))).toBeUndefined(); // nothing listens there: unknown, not 0
+    expect(
+      sample(text, 'kubectl_certs_approver_api_errors_total{operation="kubelet_probe",code=""}'),
+    ).toBeGreaterThan(0);
+    expect((await get(follower, '/metrics')).body).not.toContain(`${series('kubelet-self')}`);
+  });
+
   it("a real Prometheus scrapes both replicas: its HTTP API has leader 1 on exactly one, and the leader's decisions", async () => {
     const hostPort = (r: Replica) => new URL(r.url as string).host;
     const prometheus = await startPrometheus(cluster, 'prometheus', [hostPort(leader), hostPort(follower)]);
@@ -222,10 +260,17 @@ describe('kubectl certs approver run: two replicas on the real control plane', (
       'sum by (decision, check) (kubectl_certs_approver_decisions_total)',
     );
     expect(decisions.map((d) => [d.metric.decision, d.metric.check, d.value]).sort()).toEqual([
-      ['approve', 'none', 1],
+      ['approve', 'none', 2],
       ['refuse', 'subject', 1],
     ]);
     expect(await prometheus.query('max(kubectl_certs_approver_pending_csrs)')).toMatchObject([{ value: 1 }]);
+    const selfSigned = await until('the probe series scraped', async () => {
+      const r = await prometheus.query('kubectl_certs_approver_kubelet_serving_certificate_self_signed == 1');
+      return r.length > 0 && r;
+    });
+    expect(selfSigned.map((s) => [s.metric.node, s.metric.instance])).toEqual([
+      ['kubelet-self', hostPort(leader)],
+    ]);
   });
 
   it('newest CSR per node wins: an older pending request for the same names is superseded and never approved', async () => {

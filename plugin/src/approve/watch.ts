@@ -68,13 +68,17 @@ export function watchCsrs(
   });
 }
 
-/** Calls `changed(name)` for every Node that appears or whose addresses change. */
+/**
+ * Calls `changed(name)` for every Node that appears or whose addresses change, and `observe` (when
+ * given) with every Node object seen.
+ */
 export function watchNodes(
   kc: KubeConfig,
   changed: (name: string) => void,
   signal: AbortSignal,
   log: (line: string) => void,
   timeoutMs: number,
+  observe?: (type: 'ADDED' | 'MODIFIED' | 'DELETED', n: V1Node) => void,
 ): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const known = new Map<string, string>();
@@ -89,9 +93,13 @@ export function watchNodes(
     path: NODE_PATH,
     list: () => listNodeObjects(core, timeoutMs),
     onList: (items) => {
-      for (const n of items) see(toNodeFacts(n));
+      for (const n of items) {
+        observe?.('ADDED', n);
+        see(toNodeFacts(n));
+      }
     },
     onEvent: (type, n) => {
+      observe?.(type, n);
       const facts = toNodeFacts(n);
       if (type === 'DELETED') known.delete(facts.name);
       else see(facts);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   crowding,
   type Decision,
@@ -23,9 +24,11 @@ import { WatchDecider, type WatchTuning } from '../approve/watch-decider.ts';
 import { APPROVED_REASON, writeDecision } from '../approve/write-decision.ts';
 import { controllerPermissions, requirePermissions } from '../kube/access-review.ts';
 import { type CsrItem, listCsrs, toCsrItem } from '../kube/csr-objects.ts';
+import { readServedChain } from '../kube/tls-probe.ts';
 import { runWatchLoop } from '../kube/watch-loop.ts';
 import { EVENT_NAMESPACE, eventFor } from './events.ts';
 import { serveHttp } from './http-server.ts';
+import { KubeletProber, type ProbeSettings } from './kubelet-probe.ts';
 import { LeaderElector, type LeaseApi, type LeaseSettings } from './leader-election.ts';
 import { ApproverMetrics } from './metrics.ts';
 
@@ -38,6 +41,7 @@ export interface ApproverSettings extends ApproveSettings {
   maxPendingPerNode: number;
   /** Mark superseded CSRs Denied (default: leave them Pending, reported). */
   denySuperseded: boolean;
+  kubeletProbe: ProbeSettings;
   signal: AbortSignal;
   onItem: (row: ReportItem) => void;
   log: (line: string) => void;
@@ -209,13 +213,50 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     cache.set(uid(o), toCsrItem(o));
     recordIssued(o, metrics);
   };
-  const nodeLoop = watchNodes(kc, (name) => void decider?.nodeChanged(name), signal, s.log, s.timeoutMs);
+  const prober = new KubeletProber(readServedChain, s.kubeletProbe, {
+    selfSigned: (node, v) => metrics.selfSigned.set({ node }, v ? 1 : 0),
+    unknown: (node) => {
+      metrics.selfSigned.remove({ node });
+      metrics.apiError('kubelet_probe', {});
+    },
+  });
+  const nodeLoop = watchNodes(
+    kc,
+    (name) => void decider?.nodeChanged(name),
+    signal,
+    s.log,
+    s.timeoutMs,
+    (type, n) => (type === 'DELETED' ? prober.remove(n.metadata?.name ?? '') : prober.update(n)),
+  );
+  const probeLoop = probeKubelets(
+    prober,
+    s.kubeletProbe.intervalMs,
+    () => elector.isLeader(),
+    metrics,
+    signal,
+  );
   const outcome = await elector.run(signal);
   stop.abort();
-  await Promise.all([csrLoop, nodeLoop]);
+  await Promise.all([csrLoop, nodeLoop, probeLoop]);
   await decider?.idle(true);
   await http.close();
   return outcome;
+}
+
+/** Probes the kubelets every `intervalMs` while leading (one replica reports them); 0 turns it off. */
+async function probeKubelets(
+  prober: KubeletProber,
+  intervalMs: number,
+  leading: () => boolean,
+  metrics: ApproverMetrics,
+  signal: AbortSignal,
+): Promise<void> {
+  if (intervalMs <= 0) return;
+  while (!signal.aborted) {
+    if (leading()) await prober.probeAll();
+    else metrics.selfSigned.reset();
+    await sleep(intervalMs, undefined, { signal }).catch(() => {});
+  }
 }
 
 /** A superseded CSR: reported, and with --deny-superseded marked Denied; never approved. */

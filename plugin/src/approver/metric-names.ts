@@ -14,15 +14,15 @@ export const METRICS = {
   oldestPendingCsr: `${METRIC_PREFIX}oldest_pending_csr_creation_timestamp_seconds`,
   /** Histogram. Seconds from a CSR's creation to the decision written (or left), by `decision`. */
   decisionDuration: `${METRIC_PREFIX}decision_duration_seconds`,
-  /** Counter. Failed calls to the API server (or DNS), by `operation` and HTTP `code` ("" when none). */
+  /** Counter. Failed calls to the API server (or DNS, or a kubelet probe), by `operation` and HTTP `code` ("" when none). */
   apiErrors: `${METRIC_PREFIX}api_errors_total`,
   /** Gauge. 1 while this replica holds the Lease (and is the one that writes), else 0. */
   leader: `${METRIC_PREFIX}leader`,
   /** Gauge. notAfter (Unix seconds) of the serving certificate last issued for a CSR it approved, by `node`. */
   servingCertificateExpiry: `${METRIC_PREFIX}serving_certificate_expiry_timestamp_seconds`,
   /**
-   * Gauge. 1 when the kubelet's current serving certificate is self-signed, 0 when CA-signed, by
-   * `node` (TLS probe). Reserved for the probe (issue 14): not served yet.
+   * Gauge. 1 when the kubelet's current serving certificate is its own self-signed one, 0 when
+   * CA-signed, by `node` (a TLS probe on a schedule, by the leader; absent when the probe failed).
    */
   kubeletSelfSigned: `${METRIC_PREFIX}kubelet_serving_certificate_self_signed`,
 } as const;

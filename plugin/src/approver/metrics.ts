@@ -30,7 +30,7 @@ export class ApproverMetrics {
   });
   readonly apiErrors = new Counter({
     name: METRICS.apiErrors,
-    help: 'Failed calls to the API server or DNS, by operation and HTTP code.',
+    help: 'Failed calls to the API server, DNS or kubelets, by operation and HTTP code.',
     labelNames: ['operation', 'code'] as const,
     registers: [this.registry],
   });
@@ -45,6 +45,13 @@ export class ApproverMetrics {
     labelNames: ['node'] as const,
     registers: [this.registry],
   });
+  readonly selfSigned = new Gauge({
+    name: METRICS.kubeletSelfSigned,
+    help: "1 when the kubelet's current serving certificate is its own self-signed one, 0 when CA-signed.",
+    labelNames: ['node'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     this.leader.set(0);
   }

@@ -69,6 +69,17 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run) or when the values were mapp
     'deny-superseded': Flags.boolean({
       description: 'Mark superseded CSRs (an older request of a node for the same names) Denied.',
     }),
+    'kubelet-probe-interval': Flags.string({
+      description:
+        "How often the leader reads each kubelet's serving certificate over TLS, for the self-signed metric (0: never).",
+      default: '5m',
+    }),
+    'kubelet-probe-concurrency': Flags.integer({
+      description: 'Kubelets probed at once.',
+      default: 8,
+      min: 1,
+      max: 256,
+    }),
     'from-kubelet-csr-approver': Flags.string({
       description: "migrate: kubelet-csr-approver's Helm values file (- for standard input).",
     }),
@@ -126,6 +137,11 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run) or when the values were mapp
       httpAddress: flags['bind-address'],
       maxPendingPerNode: flags['max-pending-per-node'],
       denySuperseded: flags['deny-superseded'],
+      kubeletProbe: {
+        intervalMs: parseDuration(flags['kubelet-probe-interval'], '--kubelet-probe-interval'),
+        concurrency: flags['kubelet-probe-concurrency'],
+        timeoutMs: Math.min(g.timeoutMs || 5_000, 5_000),
+      },
       signal: stop.signal,
       log: (line) => process.stderr.write(`${line}\n`),
       onItem: (item) => {
