@@ -58,7 +58,7 @@ async function until<T>(
   }
 }
 
-async function startReplica(id: string): Promise<Replica> {
+async function startReplica(id: string, kubeconfig = cluster.adminKubeconfig): Promise<Replica> {
   const proc = spawn(
     process.execPath,
     [
@@ -82,7 +82,7 @@ async function startReplica(id: string): Promise<Replica> {
       '--kubelet-probe-interval',
       '1s',
     ],
-    { env: { PATH: process.env.PATH, HOME: '/nonexistent', KUBECONFIG: cluster.adminKubeconfig } },
+    { env: { PATH: process.env.PATH, HOME: '/nonexistent', KUBECONFIG: kubeconfig } },
   );
   const r: Replica = {
     id,
@@ -322,5 +322,46 @@ describe('kubectl certs approver run: two replicas on the real control plane', (
     expect(await follower.exit).toBe(0);
     expect(follower.stderr).toContain('released the Lease kube-system/kubectl-certs-approver');
     expect(lease()).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+  });
+});
+
+describe('kubectl certs rbac --lease-namespace: what approver run needs, applied with the real kubectl', () => {
+  const cli = (args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  const apply = (yaml: string) =>
+    execFileSync('kubectl', ['--kubeconfig', cluster.adminKubeconfig, 'apply', '-f', '-'], {
+      input: yaml,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+
+  it('without it, approver run stops at once naming the Lease permission', async () => {
+    const creds = cluster.userCredentials('plain-approver');
+    apply(cli(['rbac', '--user', 'plain-approver', '--name', 'plain-approver']));
+    const r = execFileSync(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${CLI}" approver run --lease-namespace kube-system --bind-address 127.0.0.1:0 2>&1; echo "exit $?"`,
+      ],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: '/nonexistent', KUBECONFIG: creds.kubeconfig },
+      },
+    );
+    expect(r).toBe(
+      'error: missing permission: get leases (coordination.k8s.io) in namespace kube-system; grant the approver role with: kubectl certs rbac --user <you> --lease-namespace kube-system | kubectl apply -f -\nexit 1\n',
+    );
+  });
+
+  it('with it, approver run as that user leads and approves', async () => {
+    const creds = cluster.userCredentials('controller');
+    apply(cli(['rbac', '--user', 'controller', '--name', 'controller', '--lease-namespace', 'kube-system']));
+    const r = await startReplica('replica-rbac', creds.kubeconfig);
+    await until('it leads', () => holder() === 'replica-rbac');
+    const node = await addNode(cluster, 'rbac-node');
+    const csr = await fileServingCsr(cluster, node);
+    await waitForIssued(cluster, csr.name);
+    await until('its Event', () => kubectl('describe', 'csr', csr.name).includes('KubectlCertsApproved'));
+    r.proc.kill('SIGTERM');
+    expect(await r.exit).toBe(0);
   });
 });

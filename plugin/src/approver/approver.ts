@@ -61,6 +61,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     kc.makeApiClient(AuthorizationV1Api),
     controllerPermissions(s.lease.namespace, EVENT_NAMESPACE),
     s.timeoutMs,
+    `kubectl certs rbac --user <you> --lease-namespace ${s.lease.namespace}`,
   );
   const metrics = new ApproverMetrics();
   const stop = new AbortController();

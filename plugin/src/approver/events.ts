@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { CoreV1Event } from '@kubernetes/client-node';
 import type { ReportItem } from '../approve/report-item.ts';
 import type { CsrItem } from '../kube/csr-objects.ts';
+import { EVENT_NAMESPACE } from '../rbac.ts';
 
 export const EVENT_REASON = {
   approved: 'KubectlCertsApproved',
@@ -11,8 +12,8 @@ export const EVENT_REASON = {
 
 export const EVENT_COMPONENT = 'kubectl-certs-approver';
 
-/** Events of cluster-scoped objects go to "default", as client-go's recorder puts them. */
-export const EVENT_NAMESPACE = 'default';
+/** Events of cluster-scoped objects go to this namespace, as client-go's recorder puts them. */
+export { EVENT_NAMESPACE };
 
 /**
  * The Event for a row acted on, or undefined when the row is not a decision (undecided, error,

@@ -24,6 +24,7 @@ export async function requirePermissions(
   api: AuthorizationV1Api,
   perms: readonly Permission[],
   timeoutMs: number,
+  grant = 'kubectl certs rbac --user <you>',
 ): Promise<void> {
   for (const p of perms) {
     const review = await withTimeout(
@@ -48,7 +49,7 @@ export async function requirePermissions(
     );
     if (!review.status?.allowed) {
       throw new UserError(
-        `missing permission: ${describePermission(p)}; grant the approver role with: kubectl certs rbac --user <you> | kubectl apply -f -`,
+        `missing permission: ${describePermission(p)}; grant the approver role with: ${grant} | kubectl apply -f -`,
       );
     }
   }
