@@ -49,6 +49,18 @@ describe('newest CSR per node wins; a per-node cap stops a flood', () => {
       { superseded: [{ name: 'zz-first', by: 'aa-second' }], capped: [] },
     ],
     [
+      'an older pending CSR stays superseded once the newer one is approved',
+      [csr('old', 'w1', 1), { ...csr('new', 'w1', 2), approved: true }],
+      5,
+      { superseded: [{ name: 'old', by: 'new' }], capped: [] },
+    ],
+    [
+      'an approved older CSR supersedes nothing newer, and is never itself superseded or capped',
+      [{ ...csr('issued', 'w1', 1), approved: true }, csr('rotation', 'w1', 2)],
+      1,
+      { superseded: [], capped: [] },
+    ],
+    [
       'other SANs are another request: both are decided',
       [csr('a', 'w1', 1), csr('b', 'w1', 2, ['DNS:w1'])],
       5,

@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  crowding,
   type Decision,
   fail,
   formatSans,
-  type PendingCsr,
   parseCertificate,
   parseRequest,
   requesterNode,
@@ -31,6 +29,7 @@ import { serveHttp } from './http-server.ts';
 import { KubeletProber, type ProbeSettings } from './kubelet-probe.ts';
 import { LeaderElector, type LeaseApi, type LeaseSettings } from './leader-election.ts';
 import { ApproverMetrics } from './metrics.ts';
+import { PendingCsrs } from './pending-csrs.ts';
 
 export interface ApproverSettings extends ApproveSettings {
   tuning: WatchTuning;
@@ -47,10 +46,6 @@ export interface ApproverSettings extends ApproveSettings {
   log: (line: string) => void;
 }
 
-const isPendingServing = (o: V1CertificateSigningRequest) =>
-  o.spec.signerName === 'kubernetes.io/kubelet-serving' &&
-  !(o.status?.conditions ?? []).some((c) => ['Approved', 'Denied', 'Failed'].includes(c.type));
-
 /**
  * `approver run`: every replica watches CSRs and Nodes (so it is ready to lead at once and its
  * metrics are true); only the Lease holder decides and writes, with approve-serving's decider.
@@ -66,36 +61,11 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   const metrics = new ApproverMetrics();
   const stop = new AbortController();
   const signal = AbortSignal.any([s.signal, stop.signal]);
-  const cache = new Map<string, CsrItem>();
+  const csrs = new PendingCsrs();
   let synced = false;
   let live = false;
   let decider: WatchDecider | undefined;
-  const reported = new Set<string>();
   const lastEvent = new Map<string, string>();
-  /** The order CSRs were first seen in (the watch delivers them in resourceVersion order). */
-  const seen = new Map<string, number>();
-  /** Node and SANs of each CSR, parsed once: spec.request never changes, and a burst re-reads them all. */
-  const parsedFacts = new Map<string, PendingCsr | undefined>();
-  const pendingFacts = (i: CsrItem): PendingCsr | undefined => {
-    const key = uid(i.object);
-    if (!parsedFacts.has(key)) {
-      const p = parseRequest(i.request);
-      const node = requesterNode(i.request);
-      parsedFacts.set(
-        key,
-        p.ok && node
-          ? {
-              name: i.request.name,
-              node,
-              sans: formatSans(p.value.sans),
-              created: i.created?.getTime() ?? 0,
-              seen: seen.get(key) ?? 0,
-            }
-          : undefined,
-      );
-    }
-    return parsedFacts.get(key);
-  };
 
   const elector: LeaderElector = new LeaderElector(leaseApi(kc), s.lease, {
     onStartedLeading: () => {
@@ -132,38 +102,24 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   };
 
   /** Hands the pending CSRs to the decider: the newest per node and SANs, within the per-node cap. */
-  const offer = (only?: CsrItem[]) => {
-    const pending = [...cache.values()].filter((i) => isPendingServing(i.object));
+  const offer = (changed: CsrItem[] | 'all' = 'all') => {
+    const pending = csrs.pending();
     metrics.pending.set(pending.length);
     const oldest = Math.min(...pending.map((i) => i.created?.getTime() ?? Number.POSITIVE_INFINITY));
     if (Number.isFinite(oldest)) metrics.oldestPending.set(oldest / 1000);
     else metrics.oldestPending.reset();
     if (!decider) return;
-    const facts = pending.flatMap((i) => {
-      const f = pendingFacts(i);
-      return f ? [f] : [];
-    });
-    const { superseded, capped } = crowding(facts, s.maxPendingPerNode);
-    const held = new Set([...superseded.map((x) => x.name), ...capped]);
-    const byName = new Map(pending.map((i) => [i.request.name, i]));
-    for (const x of superseded) {
-      const item = byName.get(x.name) as CsrItem;
-      decider.forget(item);
-      if (!reported.has(x.name)) {
-        reported.add(x.name);
-        void supersede(client, item, x.by, s).then((row) => onRow(row, item));
-      }
+    const plan = csrs.plan(s.maxPendingPerNode, changed);
+    for (const item of plan.held) decider.forget(item);
+    for (const { item, by } of plan.superseded)
+      void supersede(client, item, by, s).then((row) => onRow(row, item));
+    for (const item of plan.capped) {
+      metrics.decisions.inc({ decision: 'capped', check: 'node-cap' });
+      s.log(
+        `${item.request.name}: not decided now: its node has more than ${s.maxPendingPerNode} pending requests (--max-pending-per-node)`,
+      );
     }
-    for (const name of capped)
-      if (!reported.has(name)) {
-        reported.add(name);
-        metrics.decisions.inc({ decision: 'capped', check: 'node-cap' });
-        s.log(
-          `${name}: not decided now: its node has more than ${s.maxPendingPerNode} pending requests (--max-pending-per-node)`,
-        );
-      }
-    const candidates = only ?? pending;
-    void decider.offer(candidates.filter((i) => !held.has(i.request.name)));
+    void decider.offer(plan.decide);
   };
 
   const http = await serveHttp(s.httpAddress, metrics.registry, {
@@ -184,23 +140,21 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
       return { items: l.items.map((i) => i.object), resourceVersion: l.resourceVersion };
     },
     onList: (items) => {
-      cache.clear();
-      for (const o of items) see(o);
-      for (const key of parsedFacts.keys()) if (!cache.has(key)) parsedFacts.delete(key);
+      csrs.replaceAll(items);
+      for (const o of items) recordIssued(o, metrics);
       synced = true;
       offer();
     },
     onEvent: (type, o) => {
       if (type === 'DELETED') {
-        const item = toCsrItem(o);
-        cache.delete(uid(o));
-        parsedFacts.delete(uid(o));
-        decider?.forget(item);
+        csrs.remove(o);
+        decider?.forget(toCsrItem(o));
         offer([]);
         return;
       }
-      see(o);
-      offer([toCsrItem(o)]);
+      recordIssued(o, metrics);
+      const item = csrs.upsert(o);
+      if (item) offer([item]);
     },
     onLive: (l) => {
       live = l;
@@ -208,12 +162,6 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     signal,
     log: s.log,
   });
-  const see = (o: V1CertificateSigningRequest) => {
-    if (o.spec.signerName !== 'kubernetes.io/kubelet-serving') return;
-    if (!seen.has(uid(o))) seen.set(uid(o), seen.size);
-    cache.set(uid(o), toCsrItem(o));
-    recordIssued(o, metrics);
-  };
   const prober = new KubeletProber(readServedChain, s.kubeletProbe, {
     selfSigned: (node, v) => metrics.selfSigned.set({ node }, v ? 1 : 0),
     unknown: (node) => {
@@ -299,10 +247,6 @@ function recordIssued(o: V1CertificateSigningRequest, metrics: ApproverMetrics):
   } catch {
     // A certificate the signer wrote that we cannot read says nothing about expiry.
   }
-}
-
-function uid(o: V1CertificateSigningRequest): string {
-  return o.metadata?.uid ?? o.metadata?.name ?? '';
 }
 
 /** Counts every failed call by operation and code (for api_errors_total). */

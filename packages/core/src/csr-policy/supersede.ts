@@ -1,5 +1,7 @@
-/** A pending kubelet-serving CSR as the approver sees it among the others of its node. */
+/** A kubelet-serving CSR as the approver sees it among the others of its node. */
 export interface PendingCsr {
+  /** Already approved: it still supersedes older requests for the same names, but is not decided again. */
+  approved?: boolean;
   name: string;
   node: string;
   /** Its SANs as formatSans writes them ("DNS:x", "IP:y"), in any order. */
@@ -26,10 +28,11 @@ export interface Crowding {
 const newestFirst = (a: PendingCsr, b: PendingCsr) => b.created - a.created || b.seen - a.seen;
 
 /**
- * Newest CSR per node wins: of the pending CSRs of one node asking for the same SANs, only the
- * newest is decided; the older are superseded (a kubelet that restarted mid-rotation files again,
- * and the older request's key may be gone). A node with more distinct pending requests than `cap`
- * has only its newest `cap` decided: a flood from one node identity stops there.
+ * Newest CSR per node wins: of the CSRs of one node asking for the same SANs, only the newest is
+ * decided; the older pending ones are superseded (a kubelet that restarted mid-rotation files
+ * again, and the older request's key may be gone), also once the newest was approved. A node with
+ * more distinct pending requests than `cap` has only its newest `cap` decided: a flood from one
+ * node identity stops there.
  */
 export function crowding(pending: readonly PendingCsr[], cap: number): Crowding {
   const byNode = new Map<string, PendingCsr[]>();
@@ -41,10 +44,15 @@ export function crowding(pending: readonly PendingCsr[], cap: number): Crowding 
     for (const c of [...csrs].sort(newestFirst)) {
       const key = [...c.sans].sort().join(',');
       const newer = winners.get(key);
-      if (newer) superseded.push({ name: c.name, by: newer.name });
-      else winners.set(key, c);
+      if (!newer) winners.set(key, c);
+      else if (!c.approved) superseded.push({ name: c.name, by: newer.name });
     }
-    capped.push(...[...winners.values()].slice(cap).map((c) => c.name));
+    capped.push(
+      ...[...winners.values()]
+        .filter((c) => !c.approved)
+        .slice(cap)
+        .map((c) => c.name),
+    );
   }
   return { superseded, capped };
 }
