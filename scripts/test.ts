@@ -1,12 +1,13 @@
 // The README's test command (scripts/run test): every check and every test, as CI runs them.
 //   1. typecheck + lint   2. build the CLI and the extension   3. build the sandbox control plane
 //   and install code-server + chromium once (cached outside the work tree), and qemu-user with the
-//   arm64 runtime and zsh (apt-get, once)   4. vitest: core,
+//   arm64 runtime, zsh and prometheus (apt-get, once)   4. vitest: core,
 //   plugin, e2e on the real sandbox, the extension in a real VS Code (code-server) and its .vsix
 // It ends with one line "tests: N passed, N failed, N skipped" and vitest's exit status.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { ensureVscodeTools } from '../extension/test/harness/tools.ts';
+import { ensureMonitoringTools } from '../test/e2e/monitoring-tools.ts';
 import { ensureXplatTools } from '../test/e2e/xplat-tools.ts';
 import { ensureSandboxBinaries } from '../test/sandbox/paths.ts';
 
@@ -29,6 +30,7 @@ step('build', 'pnpm', ['run', '--silent', 'build']);
 ensureSandboxBinaries();
 ensureVscodeTools();
 ensureXplatTools();
+ensureMonitoringTools();
 
 rmSync(results, { force: true });
 process.stderr.write('\n== vitest\n');

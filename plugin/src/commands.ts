@@ -1,5 +1,6 @@
 import type { Command } from '@oclif/core';
 import ApproveServing from './commands/approve-serving.ts';
+import Approver from './commands/approver.ts';
 import CheckExpiration from './commands/check-expiration.ts';
 import Completion from './commands/completion.ts';
 import HelpCommand from './commands/help.ts';
@@ -12,6 +13,7 @@ import Version from './commands/version.ts';
 /** Every command, for oclif's "explicit" discovery (one bundle, no file globbing at start-up). */
 export const COMMANDS: Record<string, Command.Class> = {
   'approve-serving': ApproveServing,
+  approver: Approver,
   'check-expiration': CheckExpiration,
   completion: Completion,
   help: HelpCommand,

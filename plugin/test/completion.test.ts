@@ -70,6 +70,7 @@ describe('kubectl-certs __complete (the protocol of kubectl 1.26+ and Cobra)', (
         '--user',
         '--group',
         '--serviceaccount',
+        '--lease-namespace',
       ],
       4,
     ],

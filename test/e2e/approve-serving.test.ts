@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { DEFAULT_OPTIONS, decideAll } from '@kubectl-certs/core';
 import { CertificatesV1Api, KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { act } from '../../plugin/src/approve/approve-serving.ts';
+import { act } from '../../plugin/src/approve/act.ts';
+import { approveClient } from '../../plugin/src/approve/approve-client.ts';
 import { toCsrItem } from '../../plugin/src/kube/csr-objects.ts';
 import { startFaultProxy } from '../sandbox/fault-proxy.ts';
 import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
@@ -74,7 +75,7 @@ describe('approve-serving on the real control plane', () => {
         ),
       );
       expect(r.stdout).toMatch(new RegExp(`^${fine.name}\\s.*Approved\\s+every check passed$`, 'm'));
-      expect(r.stderr).toBe('1 approved, 0 refused, 0 ignored, 1 errors\n');
+      expect(r.stderr).toBe('1 approved, 0 refused, 0 undecided, 0 ignored, 1 errors\n');
       await waitForIssued(cluster, fine.name);
       expect(conditions(stuck.name)).toBe('');
       rmSync(dir, { recursive: true, force: true });
@@ -94,7 +95,7 @@ describe('approve-serving on the real control plane', () => {
         'm',
       ),
     );
-    expect(r.stderr).toBe('1 approved, 0 refused, 0 ignored, 0 errors\n');
+    expect(r.stderr).toBe('1 approved, 0 refused, 0 undecided, 0 ignored, 0 errors\n');
     await waitForIssued(cluster, csr.name);
     expect(kubectl('get', 'csr', csr.name, '-o', 'jsonpath={.status.conditions[0].reason}')).toBe(
       'KubectlCertsApproved',
@@ -206,15 +207,13 @@ describe('approve-serving on the real control plane', () => {
     const [decision] = await decideAll([stale.request], nodes, DEFAULT_OPTIONS);
     expect(decision?.decision).toBe('approve');
     kubectl('certificate', 'approve', filed.name); // the other approver wins the race
-    const row = await act(api, stale, decision as NonNullable<typeof decision>, nodes, undefined, {
-      selection: { names: [], nodes: [], all: true },
-      dryRun: false,
-      deny: false,
-      showIgnored: false,
-      options: DEFAULT_OPTIONS,
-      timeoutMs: 10_000,
-      concurrency: 1,
-    });
+    const row = await act(
+      approveClient(kc, 10_000),
+      stale,
+      decision as NonNullable<typeof decision>,
+      { nodes },
+      { dryRun: false, deny: false, options: DEFAULT_OPTIONS, timeoutMs: 10_000 },
+    );
     expect(row).toMatchObject({
       action: 'none',
       decision: 'ignore',
@@ -269,7 +268,7 @@ describe('kubectl certs rbac', () => {
     const node = await addNode(cluster, uniqueNodeName('granted'));
     const csr = await fileServingCsr(cluster, node);
     const r = await runCli(['approve-serving', '--node', node.name], { KUBECONFIG: creds.kubeconfig });
-    expect(r.stderr).toBe('1 approved, 0 refused, 0 ignored, 0 errors\n');
+    expect(r.stderr).toBe('1 approved, 0 refused, 0 undecided, 0 ignored, 0 errors\n');
     expect(r.code).toBe(0);
     await waitForIssued(cluster, csr.name);
   });
@@ -312,7 +311,7 @@ describe('in-cluster', () => {
       KUBECTL_CERTS_IN_CLUSTER_ROOT: root,
     });
     rmSync(root, { recursive: true, force: true });
-    expect(r.stderr).toBe('1 approved, 0 refused, 0 ignored, 0 errors\n');
+    expect(r.stderr).toBe('1 approved, 0 refused, 0 undecided, 0 ignored, 0 errors\n');
     expect(r.code).toBe(0);
     await waitForIssued(cluster, csr.name);
   });

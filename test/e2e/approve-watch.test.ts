@@ -70,6 +70,9 @@ describe('approve-serving --watch', () => {
     expect(stderr).toContain('connection to the API server lost');
     expect(stderr).toContain('resourceVersion too old (410 Gone): listing again');
 
+    // The rows may reach us after the API server shows the certificates: wait for each, then count.
+    for (const name of [before.name, after.name, honest.name])
+      await until(`the row of ${name}`, () => stdout.includes(name));
     for (const name of [before.name, after.name, honest.name, forged.name]) {
       expect(stdout.split(name).length - 1, `${name} decided once`).toBe(1);
     }

@@ -8,14 +8,34 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The command line that runs `argv` in a mount namespace of its own where /etc/resolv.conf is
+ * `resolvConf` (bind-mounted; we are root): the CLI's own resolver then asks a test's DNS server.
+ */
+export function withResolvConf(resolvConf: string, argv: string[]): string[] {
+  return [
+    'unshare',
+    '-m',
+    'sh',
+    '-c',
+    'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+    resolvConf,
+    ...argv,
+  ];
+}
+
 /** Runs the built CLI as a user would (a real process), asynchronously so tests can race it. */
 export function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
-  input?: string,
+  opts: { input?: string; resolvConf?: string } = {},
 ): Promise<CliResult> {
+  const { input, resolvConf } = opts;
+  const [cmd, ...argv] = resolvConf
+    ? withResolvConf(resolvConf, [process.execPath, CLI, ...args])
+    : [process.execPath, CLI, ...args];
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, ...args], {
+    const p = spawn(cmd as string, argv, {
       env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env },
       stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });

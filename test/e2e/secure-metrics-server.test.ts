@@ -231,7 +231,7 @@ describe('kubectl certs secure metrics-server (plan)', () => {
       tls: { type: 'helm' },
       apiService: { insecureSkipTLSVerify: false },
     });
-    const lint = await runCli(['lint', '-', '-o', 'json'], admin, r.stdout);
+    const lint = await runCli(['lint', '-', '-o', 'json'], admin, { input: r.stdout });
     expect(lint.code).toBe(0);
   });
 

@@ -45,7 +45,7 @@ const tab = (setup: string[], typed: string) => zshCompletes(setup, typed, { cwd
 
 describe('zsh completes kubectl-certs with the script of "kubectl-certs completion zsh", sourced after compinit', () => {
   it.each([
-    ['a command by prefix', 'kubectl-certs ap', 'kubectl-certs approve-serving '],
+    ['a command by prefix', 'kubectl-certs approve-', 'kubectl-certs approve-serving '],
     ['a flag of the command', 'kubectl-certs version --cl', 'kubectl-certs version --client '],
     ['the value of a flag', 'kubectl-certs lint --fail-on w', 'kubectl-certs lint --fail-on warning '],
     ['the command after global flags', 'kubectl-certs --context x ver', 'kubectl-certs --context x version '],
@@ -62,7 +62,7 @@ describe('zsh completes kubectl-certs with the script of "kubectl-certs completi
 
 describe('zsh completes kubectl certs through kubectl\'s own "kubectl completion zsh" and kubectl_complete-certs', () => {
   it.each([
-    ['a command by prefix', 'kubectl certs ap', 'kubectl certs approve-serving '],
+    ['a command by prefix', 'kubectl certs approve-', 'kubectl certs approve-serving '],
     ['a flag of the command', 'kubectl certs version --cl', 'kubectl certs version --client '],
     [
       'the value of a flag after kubectl global flags',
@@ -85,7 +85,7 @@ describe('zsh completes kubectl-certs with the script saved as _kubectl-certs in
   // Autoloaded from $fpath, the file is the body of _kubectl-certs, run at the first TAB: it must
   // complete then, not only register itself for the next TAB (as Cobra's scripts do, with $funcstack).
   it('completes on the first TAB', () => {
-    expect(tab([`fpath=(${fpathDir} $fpath)`, compinit], 'kubectl-certs ap')).toBe(
+    expect(tab([`fpath=(${fpathDir} $fpath)`, compinit], 'kubectl-certs approve-')).toBe(
       'kubectl-certs approve-serving ',
     );
   });

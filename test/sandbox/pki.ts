@@ -115,15 +115,23 @@ export function clientCert(
 }
 
 /** A PKCS#10 request from an openssl config (subject lines and SAN entries as openssl spells them). */
-export function makeCsr(keyFile: string, cnfFile: string, subjectLines: string[], sans: string[]): string {
+/** `extensions`: more requested extensions, as openssl config lines (e.g. "basicConstraints = CA:TRUE"). */
+export function makeCsr(
+  keyFile: string,
+  cnfFile: string,
+  subjectLines: string[],
+  sans: string[],
+  extensions: string[] = [],
+): string {
+  const requested = [...(sans.length ? [`subjectAltName = ${sans.join(',')}`] : []), ...extensions];
   const cnf = [
     '[req]',
     'prompt = no',
     'distinguished_name = dn',
-    ...(sans.length ? ['req_extensions = ext'] : []),
+    ...(requested.length ? ['req_extensions = ext'] : []),
     '[dn]',
     ...subjectLines,
-    ...(sans.length ? ['[ext]', `subjectAltName = ${sans.join(',')}`] : []),
+    ...(requested.length ? ['[ext]', ...requested] : []),
   ];
   writeFileSync(cnfFile, `${cnf.join('\n')}\n`);
   return openssl(['req', '-new', '-key', keyFile, '-config', cnfFile]);

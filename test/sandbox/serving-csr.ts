@@ -23,6 +23,8 @@ export interface ServingCsrSpec {
   ips?: string[];
   emails?: string[];
   uris?: string[];
+  /** More requested extensions beside subjectAltName, as openssl config lines. */
+  extensions?: string[];
   usages?: string[];
   signerName?: string;
   key?: KeyType;
@@ -62,7 +64,7 @@ export async function fileServingCsr(
   const work = mkdtempSync(join(cluster.dir, 'csrs', '.new-'));
   const keyFile = join(work, 'key.pem');
   const keyPem = genKey(keyFile, spec.key ?? 'ec');
-  const csrPem = makeCsr(keyFile, join(work, 'req.cnf'), subject, sans);
+  const csrPem = makeCsr(keyFile, join(work, 'req.cnf'), subject, sans, spec.extensions);
   const created = await apiCall<{ metadata: { name: string } }>(
     creds,
     'POST',

@@ -1,5 +1,7 @@
 export * from './csr-policy/decide-all.ts';
 export * from './csr-policy/evaluate.ts';
+export * from './csr-policy/node-dependence.ts';
+export * from './csr-policy/supersede.ts';
 export * from './csr-policy/types.ts';
 export * from './expiration/cluster-report.ts';
 export * from './expiration/durations.ts';

@@ -1,6 +1,7 @@
 import { webcrypto } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decideAll } from '../src/csr-policy/decide-all.ts';
+import { mayChangeWithNode } from '../src/csr-policy/node-dependence.ts';
 import {
   type CsrRequest,
   DEFAULT_OPTIONS,
@@ -49,6 +50,8 @@ interface Case {
   /** Subject lines as openssl writes them. Default: O=system:nodes, CN=system:node:worker-1. */
   dn?: string[];
   sans?: string[];
+  /** Requested extensions beside the SANs, as openssl config lines. */
+  ext?: string[];
   key?: KeySpec;
   username?: string;
   groups?: string[];
@@ -69,6 +72,7 @@ async function decide(c: Case) {
     c.dn ?? ['O = system:nodes', `CN = system:node:${W1}`],
     c.sans ?? [`DNS:${W1}`, 'IP:10.0.0.11'],
     c.key ?? 'p256',
+    c.ext,
   );
   const pem = c.request ? c.request(csr) : csr;
   const req: CsrRequest = {
@@ -281,10 +285,30 @@ describe('refuses, naming the first failing check', () => {
       /Node worker-1 does not exist/,
     ],
     [
-      'Nodes that could not be listed (fail closed)',
-      { nodes: { error: 'nodes is forbidden' } },
-      'node-exists',
-      /could not list Nodes \(nodes is forbidden\)/,
+      'a forged subject, even when Nodes could not be listed (a real failure beats missing input)',
+      { dn: ['O = system:nodes', 'CN = system:node:worker-9'], nodes: { error: 'HTTP 503' } },
+      'subject',
+      /CN "system:node:worker-9" is not the requester/,
+    ],
+    [
+      'a request for basicConstraints CA:TRUE',
+      { ext: ['basicConstraints = critical,CA:TRUE'] },
+      'extensions',
+      /an extension a kubelet never requests: 2\.5\.29\.19 \(basicConstraints\)$/,
+    ],
+    [
+      'a request for keyUsage and extKeyUsage',
+      {
+        ext: ['keyUsage = critical,digitalSignature,keyCertSign', 'extendedKeyUsage = serverAuth,clientAuth'],
+      },
+      'extensions',
+      /extensions a kubelet never requests: 2\.5\.29\.15 \(keyUsage\), 2\.5\.29\.37 \(extKeyUsage\)$/,
+    ],
+    [
+      'a request for an extension without a known name, by its OID',
+      { ext: ['1.3.6.1.4.1.99999.1 = ASN1:UTF8String:anything'] },
+      'extensions',
+      /never requests: 1\.3\.6\.1\.4\.1\.99999\.1$/,
     ],
     [
       "another node's IP (worker-2's)",
@@ -349,18 +373,65 @@ describe('refuses, naming the first failing check', () => {
       'dns-resolution',
       /does not resolve: ENOTFOUND/,
     ],
-    [
-      'a name that was not looked up (--resolve-dns)',
-      { options: { resolveDns: true } },
-      'dns-resolution',
-      /was not resolved/,
-    ],
   ])('%s', async (_name, c, check, message) => {
     const d = await decide(c);
     const firstFail = d.checks.find((x) => x.outcome === 'fail');
     expect(d.decision).toBe<Verdict>('refuse');
     expect(firstFail?.id).toBe(check);
     expect(d.reason).toMatch(message);
+  });
+});
+
+describe('cannot decide now when its own input is missing: neither approves nor refuses', () => {
+  const broken: NodeFacts[] = [{ name: W1, addresses: null as unknown as NodeFacts['addresses'] }];
+  it.each<[string, Case, string, RegExp]>([
+    [
+      'Nodes that could not be listed (fail closed, but not a refusal)',
+      { nodes: { error: 'HTTP 503: etcdserver: request timed out' } },
+      'node-exists',
+      /^cannot decide now: node-exists: could not list Nodes \(HTTP 503: etcdserver: request timed out\)$/,
+    ],
+    [
+      'a check that throws (a Node object without addresses)',
+      { nodes: broken },
+      'ip-sans',
+      /^cannot decide now: ip-sans: the check could not run \(.+\)$/,
+    ],
+    [
+      'a DNS lookup that got no answer (--resolve-dns)',
+      { options: { resolveDns: true }, dns: { [W1]: { unavailable: 'ETIMEOUT' } } },
+      'dns-resolution',
+      /DNS SAN worker-1 could not be looked up: ETIMEOUT$/,
+    ],
+    [
+      'a DNS SAN that was not looked up (--resolve-dns)',
+      { options: { resolveDns: true } },
+      'dns-resolution',
+      /DNS SAN worker-1 was not looked up$/,
+    ],
+  ])('%s', async (_name, c, check, reason) => {
+    const d = await decide(c);
+    expect(d.decision).toBe<Verdict>('undecided');
+    expect(d.checks.filter((x) => x.outcome === 'fail')).toEqual([]);
+    expect(d.checks.find((x) => x.outcome === 'undecided')?.id).toBe(check);
+    expect(d.reason).toMatch(reason);
+  });
+});
+
+describe('a refusal that may change when the Node changes (re-evaluated by --watch)', () => {
+  it.each<[string, Case, boolean]>([
+    ['the Node does not exist yet', { nodes: nodes.filter((n) => n.name !== W1) }, true],
+    [
+      'the Node has not reported the IP yet',
+      { nodes: [{ name: W1, addresses: [{ type: 'Hostname', address: W1 }] }] },
+      true,
+    ],
+    ['a forged subject', { dn: ['O = system:nodes', 'CN = system:node:worker-9'] }, false],
+    ['a CA:TRUE request for a Node not there yet', { ext: ['basicConstraints = CA:TRUE'], nodes: [] }, false],
+    ['an approval', {}, false],
+    ['missing Nodes (undecided, not a refusal)', { nodes: { error: 'HTTP 403' } }, false],
+  ])('%s', async (_name, c, expected) => {
+    expect(mayChangeWithNode(await decide(c))).toBe(expected);
   });
 });
 
@@ -408,6 +479,7 @@ describe('every decision reports every check', () => {
       'signature',
       'key',
       'usages',
+      'extensions',
       'san-types',
       'node-exists',
       'ip-sans',

@@ -1,9 +1,11 @@
 import { humanDuration } from '../age.ts';
 import { renderData, renderTable } from '../output.ts';
-import type { ReportItem } from './approve-serving.ts';
+import type { ReportItem } from './report-item.ts';
 
 /** Exit status when at least one CSR was refused (and nothing failed). Documented in docs/exit-codes.md. */
 export const EXIT_REFUSED = 3;
+/** Exit status when at least one CSR could not be decided now (and nothing failed): run it again. */
+export const EXIT_UNDECIDED = 4;
 
 export const REPORT_API_VERSION = 'kubectl-certs.io/v1alpha1';
 
@@ -18,6 +20,8 @@ const LABEL: Record<ReportItem['action'], string> = {
   'would approve': 'Approve (dry run)',
   'would deny': 'Deny (dry run)',
   'left pending': 'Refused (left Pending)',
+  'cannot decide now': 'Undecided (left Pending)',
+  'deleted meanwhile': 'Deleted meanwhile',
   none: 'Ignored',
   error: 'Error',
 };
@@ -95,13 +99,15 @@ export function summary(items: ReportItem[], dryRun: boolean): string {
   return [
     `${count((i) => i.decision === 'approve')} ${dryRun ? 'to approve' : 'approved'}`,
     `${count((i) => i.decision === 'refuse')} refused${denied ? ` (${denied} ${dryRun ? 'to deny' : 'denied'})` : ''}`,
+    `${count((i) => i.decision === 'undecided')} undecided`,
     `${count((i) => i.decision === 'ignore')} ignored`,
     `${count((i) => i.decision === 'error')} errors`,
   ].join(', ');
 }
 
-/** 1 when anything failed, EXIT_REFUSED when something was refused, else 0. */
+/** 1 when anything failed, else EXIT_UNDECIDED when something could not be decided, else EXIT_REFUSED when something was refused, else 0. */
 export function exitCode(items: ReportItem[]): number {
   if (items.some((i) => i.decision === 'error')) return 1;
+  if (items.some((i) => i.decision === 'undecided')) return EXIT_UNDECIDED;
   return items.some((i) => i.decision === 'refuse') ? EXIT_REFUSED : 0;
 }

@@ -1,7 +1,8 @@
 import type { Decision } from '@kubectl-certs/core';
-import type { CertificatesV1Api, V1CertificateSigningRequest } from '@kubernetes/client-node';
+import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { withRetry } from '../kube/retry.ts';
 import { withTimeout } from '../kube/timeout.ts';
+import type { ApproveClient } from './approve-client.ts';
 
 export const APPROVED_REASON = 'KubectlCertsApproved';
 export const DENIED_REASON = 'KubectlCertsDenied';
@@ -31,7 +32,7 @@ export function conditionFor(d: Decision): { type: 'Approved' | 'Denied'; reason
  * a 409 (someone changed the CSR meanwhile) is returned to the caller to re-read and decide again.
  */
 export async function writeDecision(
-  api: CertificatesV1Api,
+  client: ApproveClient,
   csr: V1CertificateSigningRequest,
   d: Decision,
   timeoutMs: number,
@@ -49,10 +50,6 @@ export async function writeDecision(
   };
   const name = csr.metadata?.name ?? '';
   return withRetry(() =>
-    withTimeout(
-      api.replaceCertificateSigningRequestApproval({ name, body }),
-      timeoutMs,
-      `writing the decision on ${name}`,
-    ),
+    withTimeout(client.replaceApproval(name, body), timeoutMs, `writing the decision on ${name}`),
   );
 }

@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { policyFlags, policyOptions, recheckFlags } from '../approve/policy-flags.ts';
 import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
 import { UserError } from '../user-error.ts';
@@ -10,7 +11,9 @@ export default class ApproveServing extends BaseCommand {
   static override description =
     `Decides pending kubernetes.io/kubelet-serving CertificateSigningRequests: a CSR is approved only when it was filed by the node it names (system:node:<name> in system:nodes), its subject is exactly that node, its key and usages are a serving set, and every DNS and IP SAN is an address of that Node and of no other. Anything else is refused with its reason and left Pending (or marked Denied with --deny). CSRs of other signers are never touched.
 
-Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 on errors.`;
+When its own input is missing (Nodes could not be listed: a 5xx, 403 or timeout; a check that throws; a DNS lookup with no answer under --resolve-dns), a CSR is "Undecided": neither approved nor refused, never written (not even with --deny). --watch asks again with backoff, and evaluates a CSR refused because its Node was not there yet (or had no addresses yet) again when that Node changes.
+
+Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 4 when at least one could not be decided now (run it again), 1 on errors.`;
   static override examples = [
     {
       description: 'Decide the CSRs of one node and show why, without writing:',
@@ -36,27 +39,15 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
     node: Flags.string({ description: 'Decide the CSRs filed by this node (repeatable).', multiple: true }),
     all: Flags.boolean({ description: 'Decide every pending kubelet-serving CSR.' }),
     'dry-run': Flags.boolean({ description: 'Decide and report; write nothing.' }),
-    deny: Flags.boolean({ description: 'Mark refused CSRs Denied (default: leave them Pending).' }),
+    ...policyFlags,
     'show-ignored': Flags.boolean({
       description: 'Also list CSRs that are not ours to decide (other signers, already decided).',
     }),
-    'max-sans': Flags.integer({ description: 'Most DNS + IP SANs a CSR may carry.', default: 10, min: 1 }),
-    'node-name-pattern': Flags.string({ description: 'Regular expression the whole node name must match.' }),
-    'allowed-ip-ranges': Flags.string({
-      description: 'CIDRs every IP SAN must be in (comma-separated, repeatable).',
-      multiple: true,
-    }),
-    'allowed-dns-suffixes': Flags.string({
-      description: 'Suffixes every DNS SAN other than the node name must end in (comma-separated).',
-      multiple: true,
-    }),
-    'max-expiration': Flags.string({ description: 'Longest spec.expirationSeconds to accept (e.g. 720h).' }),
-    'resolve-dns': Flags.boolean({ description: "DNS SANs must resolve only to the node's addresses." }),
-    concurrency: Flags.integer({ description: 'Approvals written at once.', default: 8, min: 1, max: 64 }),
     watch: Flags.boolean({
       char: 'w',
       description: 'Keep running: decide CSRs as they arrive (with --all or --node) until SIGINT/SIGTERM.',
     }),
+    ...recheckFlags,
   };
 
   async run(): Promise<void> {
@@ -71,19 +62,11 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
         '--watch decides CSRs as they arrive: use it with --all or --node, not CSR names',
         2,
       );
-    const options = {
-      maxSans: flags['max-sans'],
-      nodeNamePattern: compilePattern(flags['node-name-pattern']),
-      allowedIpRanges: await parseCidrs(split(flags['allowed-ip-ranges'])),
-      allowedDnsSuffixes: split(flags['allowed-dns-suffixes']),
-      maxExpirationSeconds: flags['max-expiration']
-        ? parseDuration(flags['max-expiration'], '--max-expiration') / 1000
-        : undefined,
-      resolveDns: flags['resolve-dns'],
-    };
+    const options = await policyOptions(flags);
     const { loadKubeConfig } = await import('../kube/kubeconfig.ts');
     const { approveServing } = await import('../approve/approve-serving.ts');
     const { reportChunks, summary, exitCode } = await import('../approve/report.ts');
+    const { DEFAULT_TUNING } = await import('../approve/watch-decider.ts');
     const { kc } = loadKubeConfig(g);
     const selection = { names, nodes: flags.node ?? [], all: flags.all };
     const settings = {
@@ -95,7 +78,12 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
       timeoutMs: g.timeoutMs,
       concurrency: flags.concurrency,
     };
-    if (flags.watch) return watchMode(this, kc, settings, g.output);
+    if (flags.watch)
+      return watchMode(this, kc, settings, g.output, {
+        ...DEFAULT_TUNING,
+        recheckWindowMs: parseDuration(flags['recheck-window'], '--recheck-window'),
+        recheckMax: flags['recheck-max'],
+      });
     const progress = process.stderr.isTTY
       ? (label: string, done: number) => process.stderr.write(`\r\x1b[K${label}: ${done}`)
       : undefined;
@@ -119,8 +107,9 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 1 
 async function watchMode(
   cmd: ApproveServing,
   kc: import('@kubernetes/client-node').KubeConfig,
-  settings: import('../approve/approve-serving.ts').ApproveSettings,
+  settings: import('../approve/settings.ts').ApproveSettings,
   output: 'table' | 'json' | 'yaml',
+  tuning: import('../approve/watch-decider.ts').WatchTuning,
 ): Promise<void> {
   const { watchAndDecide } = await import('../approve/watch.ts');
   const { renderWatchItem } = await import('../approve/report.ts');
@@ -134,6 +123,7 @@ async function watchMode(
   let first = true;
   await watchAndDecide(kc, {
     ...settings,
+    tuning,
     signal: stop.signal,
     log: (line) => process.stderr.write(`${line}\n`),
     onItem: (item) => {
@@ -142,30 +132,4 @@ async function watchMode(
     },
   });
   process.stderr.write('stopped\n');
-}
-
-function split(values: string[] | undefined): string[] | undefined {
-  const out = (values ?? [])
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
-  return out.length ? out : undefined;
-}
-
-function compilePattern(p: string | undefined): RegExp | undefined {
-  if (!p) return undefined;
-  try {
-    return new RegExp(p);
-  } catch (e) {
-    throw new UserError(`invalid --node-name-pattern: ${(e as Error).message}`, 2);
-  }
-}
-
-async function parseCidrs(cidrs: string[] | undefined): Promise<string[] | undefined> {
-  if (!cidrs) return undefined;
-  const { default: ipaddr } = await import('ipaddr.js');
-  for (const c of cidrs)
-    if (!ipaddr.isValidCIDR(c))
-      throw new UserError(`invalid --allowed-ip-ranges entry "${c}": expected a CIDR like 10.0.0.0/8`, 2);
-  return cidrs;
 }

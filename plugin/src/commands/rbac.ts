@@ -15,8 +15,9 @@ export default class Rbac extends BaseCommand {
       command: 'kubectl certs rbac --user alice | kubectl apply -f -',
     },
     {
-      description: 'For an in-cluster approver Deployment:',
-      command: 'kubectl certs rbac --serviceaccount kube-system:kubectl-certs-approver',
+      description: 'For an in-cluster approver run Deployment, with its Lease in kube-system:',
+      command:
+        'kubectl certs rbac --serviceaccount kube-system:kubectl-certs-approver --lease-namespace kube-system',
     },
   ];
   static override flags = {
@@ -26,6 +27,10 @@ export default class Rbac extends BaseCommand {
     name: Flags.string({
       description: 'Name of the ClusterRole and ClusterRoleBinding.',
       default: 'kubectl-certs-approver',
+    }),
+    'lease-namespace': Flags.string({
+      description:
+        'Also grant what approver run needs: its Lease in this namespace and Events on CSRs (in default), with Roles of the same name.',
     }),
   };
 
@@ -50,7 +55,7 @@ export default class Rbac extends BaseCommand {
         'say who may approve: --user NAME, --group NAME or --serviceaccount NAMESPACE:NAME',
         2,
       );
-    const objects = rbacObjects(flags.name, subjects);
+    const objects = rbacObjects(flags.name, subjects, flags['lease-namespace']);
     if (g.output === 'json')
       this.log(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2));
     else this.log(objects.map((o) => stringify(o).trimEnd()).join('\n---\n'));

@@ -5,7 +5,7 @@ import { renderData } from '../output.ts';
 /** Exit status when a kubelet would fail verification (documented in docs/exit-codes.md). */
 export const EXIT_FAIL = 3;
 
-const MARK = { pass: 'ok  ', fail: 'FAIL', skip: '--  ', info: 'info' } as const;
+const MARK = { pass: 'ok  ', fail: 'FAIL', skip: '--  ', info: 'info', undecided: '??  ' } as const;
 
 /** A block per kubelet: certificate, each address as metrics-server would dial it, checks, verdict, steps. */
 export function renderVerdicts(

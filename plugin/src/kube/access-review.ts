@@ -8,11 +8,12 @@ export interface Permission {
   resource: string;
   subresource?: string;
   name?: string;
+  namespace?: string;
 }
 
 export function describePermission(p: Permission): string {
   const res = `${p.resource}${p.subresource ? `/${p.subresource}` : ''}${p.name ? ` "${p.name}"` : ''}`;
-  return `${p.verb} ${res}${p.group ? ` (${p.group})` : ''}`;
+  return `${p.verb} ${res}${p.group ? ` (${p.group})` : ''}${p.namespace ? ` in namespace ${p.namespace}` : ''}`;
 }
 
 /**
@@ -23,6 +24,7 @@ export async function requirePermissions(
   api: AuthorizationV1Api,
   perms: readonly Permission[],
   timeoutMs: number,
+  grant = 'kubectl certs rbac --user <you>',
 ): Promise<void> {
   for (const p of perms) {
     const review = await withTimeout(
@@ -37,6 +39,7 @@ export async function requirePermissions(
               resource: p.resource,
               ...(p.subresource ? { subresource: p.subresource } : {}),
               ...(p.name ? { name: p.name } : {}),
+              ...(p.namespace ? { namespace: p.namespace } : {}),
             },
           },
         },
@@ -46,10 +49,26 @@ export async function requirePermissions(
     );
     if (!review.status?.allowed) {
       throw new UserError(
-        `missing permission: ${describePermission(p)}; grant the approver role with: kubectl certs rbac --user <you> | kubectl apply -f -`,
+        `missing permission: ${describePermission(p)}; grant the approver role with: ${grant} | kubectl apply -f -`,
       );
     }
   }
+}
+
+/** What `approver run` needs besides an approver's permissions: its Lease, and Events on CSRs. */
+export function controllerPermissions(leaseNamespace: string, eventNamespace: string): Permission[] {
+  return [
+    ...APPROVER_PERMISSIONS,
+    { verb: 'watch', group: 'certificates.k8s.io', resource: 'certificatesigningrequests' },
+    { verb: 'watch', group: '', resource: 'nodes' },
+    ...['get', 'create', 'update'].map((verb) => ({
+      verb,
+      group: 'coordination.k8s.io',
+      resource: 'leases',
+      namespace: leaseNamespace,
+    })),
+    { verb: 'create', group: '', resource: 'events', namespace: eventNamespace },
+  ];
 }
 
 export const APPROVER_PERMISSIONS: readonly Permission[] = [

@@ -90,5 +90,12 @@ export async function listCsrs(
 }
 
 export async function listNodes(api: CoreV1Api, timeoutMs: number): Promise<NodeFacts[]> {
-  return (await listAll((o) => api.listNode(o), timeoutMs, 'listing Nodes')).items.map(toNodeFacts);
+  return (await listNodeObjects(api, timeoutMs)).items.map(toNodeFacts);
+}
+
+export function listNodeObjects(
+  api: CoreV1Api,
+  timeoutMs: number,
+): Promise<{ items: V1Node[]; resourceVersion: string }> {
+  return listAll((o) => api.listNode(o), timeoutMs, 'listing Nodes');
 }

@@ -1,11 +1,20 @@
 import type { CsrInfo } from '../x509/csr.ts';
 import { normalizeIp } from '../x509/subject-alt-names.ts';
-import { type CheckResult, type NodeFacts, type PolicyInput, requesterNode, skip } from './types.ts';
+import {
+  type CheckResult,
+  type NodeFacts,
+  type PolicyInput,
+  requesterNode,
+  skip,
+  undecided,
+} from './types.ts';
 
 /** One rule of the policy. A failing gate check makes the CSR "ignore" instead of "refuse". */
 export interface Check {
   id: string;
   gate?: boolean;
+  /** Its outcome can change when the requester's Node object changes (appears, gets addresses). */
+  readsNode?: boolean;
   run(input: PolicyInput): CheckResult;
 }
 
@@ -14,11 +23,14 @@ export function parsedOr(input: PolicyInput, id: string): CsrInfo | CheckResult 
   return input.parsed.ok ? input.parsed.value : skip(id, 'not evaluated: the request could not be parsed');
 }
 
-/** The requester's Node object, or a skip result (node-exists reports the failure itself). */
+/**
+ * The requester's Node object, or a result for checks that cannot run without it: undecided when
+ * Nodes could not be listed, skip when it does not exist (node-exists reports that itself).
+ */
 export function requesterNodeOr(input: PolicyInput, id: string): NodeFacts | CheckResult {
   const name = requesterNode(input.csr);
   if (!name) return skip(id, 'not evaluated: the requester is not a node');
-  if (!input.nodes.ok) return skip(id, 'not evaluated: Nodes could not be listed');
+  if (!input.nodes.ok) return undecided(id, `cannot tell without the Nodes (${input.nodes.error})`);
   return (
     input.nodes.value.find((n) => n.name === name) ?? skip(id, `not evaluated: Node ${name} does not exist`)
   );

@@ -4,6 +4,7 @@ import { dnsResolution } from './checks/dns-resolution.ts';
 import { dnsSans } from './checks/dns-sans.ts';
 import { dnsSuffixes } from './checks/dns-suffixes.ts';
 import { expiration } from './checks/expiration.ts';
+import { extensions } from './checks/extensions.ts';
 import { ipRanges } from './checks/ip-ranges.ts';
 import { ipSans } from './checks/ip-sans.ts';
 import { key } from './checks/key.ts';
@@ -17,7 +18,7 @@ import { signer } from './checks/signer.ts';
 import { state } from './checks/state.ts';
 import { subject } from './checks/subject.ts';
 import { usages } from './checks/usages.ts';
-import { type CheckResult, type Decision, fail, type PolicyInput, skip } from './types.ts';
+import { type CheckResult, type Decision, type PolicyInput, skip, undecided } from './types.ts';
 
 /** Every check, in the order a reader would ask the questions (gates first). */
 export const CHECKS: readonly Check[] = [
@@ -29,6 +30,7 @@ export const CHECKS: readonly Check[] = [
   signature,
   key,
   usages,
+  extensions,
   sanTypes,
   nodeExists,
   ipSans,
@@ -42,8 +44,10 @@ export const CHECKS: readonly Check[] = [
 
 /**
  * Decides one CSR: "ignore" when a gate fails (not a kubelet-serving CSR, or already decided),
- * "refuse" when any check fails, "approve" only when none does. Every check is reported. A check
- * that throws counts as failed: the policy fails closed.
+ * "refuse" when any check fails, "undecided" when none fails but some could not be evaluated
+ * (missing input, or the check threw), "approve" only when every check passed. Every check is
+ * reported. The policy fails closed (nothing is approved that was not checked) without turning
+ * its own trouble into a refusal.
  */
 export function evaluate(input: PolicyInput): Decision {
   const checks: CheckResult[] = [];
@@ -65,6 +69,9 @@ export function evaluate(input: PolicyInput): Decision {
   if (gate) return { ...base, decision: 'ignore', reason: gate.message };
   const failed = checks.find((r) => r.outcome === 'fail');
   if (failed) return { ...base, decision: 'refuse', reason: `${failed.id}: ${failed.message}` };
+  const unknown = checks.find((r) => r.outcome === 'undecided');
+  if (unknown)
+    return { ...base, decision: 'undecided', reason: `cannot decide now: ${unknown.id}: ${unknown.message}` };
   return { ...base, decision: 'approve', reason: 'every check passed' };
 }
 
@@ -72,6 +79,6 @@ function runSafely(c: Check, input: PolicyInput): CheckResult {
   try {
     return c.run(input);
   } catch (e) {
-    return fail(c.id, `the check could not run (${(e as Error).message}); refusing`);
+    return undecided(c.id, `the check could not run (${(e as Error).message})`);
   }
 }

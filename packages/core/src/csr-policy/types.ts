@@ -27,8 +27,12 @@ export interface NodeFacts {
   addresses: NodeAddress[];
 }
 
-/** What a DNS lookup of one name gave; resolution is done by the caller and injected. */
-export type DnsAnswer = { addresses: string[] } | { error: string };
+/**
+ * What a DNS lookup of one name gave; resolution is done by the caller and injected. `error` is an
+ * answer (the name does not exist, or has no address record): the policy refuses on it.
+ * `unavailable` is trouble (timeout, SERVFAIL, no resolver): no answer, so no decision either way.
+ */
+export type DnsAnswer = { addresses: string[] } | { error: string } | { unavailable: string };
 
 /** kubelet-csr-approver's settings under our names, so its users can switch. */
 export interface PolicyOptions {
@@ -50,7 +54,8 @@ export const DEFAULT_OPTIONS: PolicyOptions = { maxSans: 10 };
 
 /**
  * Everything the checks look at, gathered by the caller. A failure while gathering is recorded,
- * not thrown: the checks that need the missing part fail, so the decision fails closed.
+ * not thrown: the checks that need the missing part are undecided, so the CSR is neither approved
+ * nor refused (trouble on our side is no reason to deny a kubelet).
  */
 export interface PolicyInput {
   csr: CsrRequest;
@@ -65,8 +70,11 @@ export interface PolicyInput {
   options: PolicyOptions;
 }
 
-/** skip: not evaluated; info: a fact worth showing that decides nothing. */
-export type Outcome = 'pass' | 'fail' | 'skip' | 'info';
+/**
+ * skip: not evaluated; info: a fact worth showing that decides nothing; undecided: the check could
+ * not be evaluated because input is missing (Nodes not listed, DNS not answering) or it threw.
+ */
+export type Outcome = 'pass' | 'fail' | 'skip' | 'info' | 'undecided';
 
 export interface CheckResult {
   id: string;
@@ -75,7 +83,12 @@ export interface CheckResult {
   message: string;
 }
 
-export type Verdict = 'approve' | 'refuse' | 'ignore';
+/**
+ * approve: every check passed. refuse: a check failed on complete input. undecided: "cannot decide
+ * now", some check lacked its input and none failed; never written, asked again later.
+ * ignore: not ours (a gate failed), never written.
+ */
+export type Verdict = 'approve' | 'refuse' | 'undecided' | 'ignore';
 
 export interface Decision {
   csr: string;
@@ -91,6 +104,11 @@ export const pass = (id: string, message: string): CheckResult => ({ id, outcome
 export const fail = (id: string, message: string): CheckResult => ({ id, outcome: 'fail', message });
 export const skip = (id: string, message: string): CheckResult => ({ id, outcome: 'skip', message });
 export const info = (id: string, message: string): CheckResult => ({ id, outcome: 'info', message });
+export const undecided = (id: string, message: string): CheckResult => ({
+  id,
+  outcome: 'undecided',
+  message,
+});
 
 /** The node name claimed by spec.username, or undefined when it is not a node identity. */
 export function requesterNode(csr: CsrRequest): string | undefined {

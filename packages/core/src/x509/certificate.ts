@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { children, decodeOid, expectTag, single, TAG, type Tlv } from './der.ts';
 import { type DistinguishedName, parseName } from './distinguished-name.ts';
 import { X509InputError } from './errors.ts';
+import { BASIC_CONSTRAINTS_OID, EXTENDED_KEY_USAGE_OID, KEY_USAGE_OID } from './extension-names.ts';
 import { extendedKeyUsageNames, keyUsageNames } from './key-usage.ts';
 import { X509Certificate } from './peculiar.ts';
 import { derBlocks, type X509Input } from './pem.ts';
@@ -152,10 +153,6 @@ function serialHex(v: Uint8Array): string {
   const bytes = v.length > 1 && v[0] === 0 ? v.subarray(1) : v;
   return Buffer.from(bytes).toString('hex');
 }
-
-const KEY_USAGE_OID = '2.5.29.15';
-const EXTENDED_KEY_USAGE_OID = '2.5.29.37';
-const BASIC_CONSTRAINTS_OID = '2.5.29.19';
 
 /** KeyUsage BIT STRING → flags with bit 0 (digitalSignature) as 1, as @peculiar/x509 numbers them. */
 function keyUsageFlags(extnValue: Uint8Array): number {

@@ -71,8 +71,16 @@ export class OpenSsl {
     return { cert: readFileSync(out, 'utf8'), key };
   }
 
-  /** A CSR from an openssl config body ([dn] and optional [ext] sections are appended). */
-  csr(dn: string[], sans: string[] = [], key: KeySpec = 'p256'): { csr: string; key: string } {
+  /**
+   * A CSR from an openssl config body ([dn] and optional [ext] sections are appended); `ext` adds
+   * requested extensions beside the SANs, as openssl config lines (e.g. "basicConstraints = CA:TRUE").
+   */
+  csr(
+    dn: string[],
+    sans: string[] = [],
+    key: KeySpec = 'p256',
+    ext: string[] = [],
+  ): { csr: string; key: string } {
     const keyPem = this.key(key);
     const k = this.file(`c${this.n++}.key`, keyPem);
     const cnf = [
@@ -81,10 +89,12 @@ export class OpenSsl {
       'utf8 = yes',
       'string_mask = utf8only',
       'distinguished_name = dn',
-      ...(sans.length ? ['req_extensions = ext'] : []),
+      ...(sans.length || ext.length ? ['req_extensions = ext'] : []),
       '[dn]',
       ...dn,
-      ...(sans.length ? ['[ext]', `subjectAltName = ${sans.join(',')}`] : []),
+      ...(sans.length || ext.length ? ['[ext]'] : []),
+      ...(sans.length ? [`subjectAltName = ${sans.join(',')}`] : []),
+      ...ext,
       '[dir_sect]',
       'CN = somebody',
     ].join('\n');

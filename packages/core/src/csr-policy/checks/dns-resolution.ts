@@ -1,10 +1,14 @@
 import { normalizeIp } from '../../x509/subject-alt-names.ts';
 import { type Check, isResult, nodeIps, parsedOr, requesterNodeOr } from '../check.ts';
-import { fail, pass, skip } from '../types.ts';
+import { fail, pass, skip, undecided } from '../types.ts';
 
-/** --resolve-dns: each DNS SAN resolves, and only to addresses of the requesting node. */
+/**
+ * --resolve-dns: each DNS SAN resolves, and only to addresses of the requesting node. A name that
+ * does not exist refuses; a lookup that got no answer (timeout, SERVFAIL) decides nothing.
+ */
 export const dnsResolution: Check = {
   id: 'dns-resolution',
+  readsNode: true,
   run: (input) => {
     if (!input.options.resolveDns) return skip('dns-resolution', 'no --resolve-dns');
     const csr = parsedOr(input, 'dns-resolution');
@@ -14,7 +18,9 @@ export const dnsResolution: Check = {
     const own = new Set(nodeIps(node));
     for (const name of csr.sans.dns) {
       const answer = input.dns?.get(name);
-      if (!answer) return fail('dns-resolution', `DNS SAN ${name} was not resolved`);
+      if (!answer) return undecided('dns-resolution', `DNS SAN ${name} was not looked up`);
+      if ('unavailable' in answer)
+        return undecided('dns-resolution', `DNS SAN ${name} could not be looked up: ${answer.unavailable}`);
       if ('error' in answer)
         return fail('dns-resolution', `DNS SAN ${name} does not resolve: ${answer.error}`);
       if (answer.addresses.length === 0)

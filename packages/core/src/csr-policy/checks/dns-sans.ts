@@ -10,6 +10,7 @@ const NAME_TYPES = ['Hostname', 'InternalDNS', 'ExternalDNS'];
  */
 export const dnsSans: Check = {
   id: 'dns-sans',
+  readsNode: true,
   run: (input) => {
     const csr = parsedOr(input, 'dns-sans');
     if (isResult(csr)) return csr;

@@ -5,6 +5,7 @@ import { fail, pass } from '../types.ts';
 /** Every IP SAN is one of the node's InternalIP/ExternalIP addresses, and no other Node lists it. */
 export const ipSans: Check = {
   id: 'ip-sans',
+  readsNode: true,
   run: (input) => {
     const csr = parsedOr(input, 'ip-sans');
     if (isResult(csr)) return csr;

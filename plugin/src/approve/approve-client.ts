@@ -1,0 +1,57 @@
+import { resolve4, resolve6 } from 'node:dns/promises';
+import type { DnsAnswer, NodeFacts } from '@kubectl-certs/core';
+import {
+  CertificatesV1Api,
+  CoreV1Api,
+  type CoreV1Event,
+  type KubeConfig,
+  type V1CertificateSigningRequest,
+} from '@kubernetes/client-node';
+import { listNodes } from '../kube/csr-objects.ts';
+
+/**
+ * Everything approve-serving and the approver ask of the world, as one narrow port: the real one
+ * talks to the API server and DNS, tests pass a fake that answers (or fails) as a case needs.
+ * Calls are raw: timeouts and retries are the callers' (act.ts, gather.ts), so fakes test them.
+ */
+export interface ApproveClient {
+  /** The API server's URL, for error messages. */
+  server: string;
+  listNodes(): Promise<NodeFacts[]>;
+  readCsr(name: string): Promise<V1CertificateSigningRequest>;
+  replaceApproval(name: string, body: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest>;
+  /** A and AAAA records of one name. */
+  resolveDns(name: string): Promise<DnsAnswer>;
+  createEvent(namespace: string, event: CoreV1Event): Promise<unknown>;
+}
+
+export function approveClient(kc: KubeConfig, timeoutMs: number): ApproveClient {
+  const certs = kc.makeApiClient(CertificatesV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  return {
+    server: kc.getCurrentCluster()?.server ?? '?',
+    listNodes: () => listNodes(core, timeoutMs),
+    readCsr: (name) => certs.readCertificateSigningRequest({ name }),
+    replaceApproval: (name, body) => certs.replaceCertificateSigningRequestApproval({ name, body }),
+    resolveDns: lookUp,
+    createEvent: (namespace, body) => core.createNamespacedEvent({ namespace, body }),
+  };
+}
+
+// Negative answers from the resolver: the name does not exist or has no address. Anything else
+// (ETIMEOUT, ESERVFAIL, ECONNREFUSED, ...) means no answer was had.
+const NEGATIVE = new Set(['ENOTFOUND', 'ENODATA']);
+
+async function lookUp(name: string): Promise<DnsAnswer> {
+  const [v4, v6] = await Promise.allSettled([resolve4(name), resolve6(name)]);
+  const addresses = [
+    ...(v4.status === 'fulfilled' ? v4.value : []),
+    ...(v6.status === 'fulfilled' ? v6.value : []),
+  ];
+  if (addresses.length) return { addresses };
+  const codes = [v4, v6].map((r) =>
+    r.status === 'rejected' ? String((r.reason as { code?: string }).code ?? r.reason) : 'ENODATA',
+  );
+  const trouble = codes.find((c) => !NEGATIVE.has(c));
+  return trouble ? { unavailable: trouble } : { error: codes[0] ?? 'no A or AAAA record' };
+}

@@ -1,0 +1,252 @@
+import { type Decision, KUBELET_SERVING_SIGNER, mayChangeWithNode, requesterNode } from '@kubectl-certs/core';
+import pLimit from 'p-limit';
+import type { CsrItem } from '../kube/csr-objects.ts';
+import { act } from './act.ts';
+import type { ApproveClient } from './approve-client.ts';
+import { gatherAndDecide } from './gather.ts';
+import { errorRow, firstLine, type ReportItem } from './report-item.ts';
+import type { ApproveSettings } from './settings.ts';
+
+/** How long --watch keeps asking again: backoff for undecided CSRs, the window for refused ones. */
+export interface WatchTuning {
+  /** First wait before asking again about an undecided CSR (or one whose write failed); doubles. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A refusal that may change with its Node is re-evaluated on Node changes for this long... */
+  recheckWindowMs: number;
+  /** ...and at most this many times. */
+  recheckMax: number;
+}
+
+export const DEFAULT_TUNING: WatchTuning = {
+  retryBaseMs: 1_000,
+  retryMaxMs: 60_000,
+  recheckWindowMs: 15 * 60_000,
+  recheckMax: 10,
+};
+
+export interface DeciderSettings extends ApproveSettings {
+  tuning: WatchTuning;
+  /** Every row, as it is acted on (the CSR's latest object beside it). */
+  onItem: (row: ReportItem, item: CsrItem) => void;
+  log: (line: string) => void;
+}
+
+type State = 'queued' | 'retrying' | 'awaiting-node' | 'done';
+
+interface Tracked {
+  item: CsrItem;
+  state: State;
+  attempts: number;
+  rechecks: number;
+  awaitingSince?: number;
+  /** The re-evaluation window is over: a refusal now is final (and denied with --deny). */
+  final: boolean;
+  /** The next retry. */
+  timer?: NodeJS.Timeout;
+  /** The end of the re-evaluation window. */
+  windowTimer?: NodeJS.Timeout;
+}
+
+const FINAL_CONDITIONS = ['Approved', 'Denied', 'Failed'];
+
+/**
+ * The deciding half of --watch and of the approver, fed by watch events: decides each pending
+ * kubelet-serving CSR, and marks it done only once it was acted on. An undecided CSR (or one whose
+ * write failed) is asked about again with backoff; a refusal that may change with its Node waits
+ * for Node changes (bounded in time and count) before it is final. Batches run one at a time.
+ */
+export class WatchDecider {
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly due = new Set<string>();
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  private readonly client: ApproveClient;
+  private readonly s: DeciderSettings;
+  private readonly now: () => number;
+
+  constructor(client: ApproveClient, s: DeciderSettings, now: () => number = Date.now) {
+    this.client = client;
+    this.s = s;
+    this.now = now;
+  }
+
+  /** CSRs from a list or a watch event: new pending ones are decided, known ones updated. */
+  offer(items: readonly CsrItem[]): Promise<void> {
+    for (const item of items) {
+      const uid = uidOf(item);
+      const t = this.tracked.get(uid);
+      if (!this.pendingAndSelected(item)) {
+        if (t) this.settle(uid, t);
+        continue;
+      }
+      if (t) t.item = item;
+      else {
+        this.tracked.set(uid, { item, state: 'queued', attempts: 0, rechecks: 0, final: false });
+        this.due.add(uid);
+      }
+    }
+    return this.flush();
+  }
+
+  /** A CSR was deleted: forget it. */
+  forget(item: CsrItem): void {
+    const uid = uidOf(item);
+    const t = this.tracked.get(uid);
+    if (t) cancelTimers(t);
+    this.tracked.delete(uid);
+    this.due.delete(uid);
+  }
+
+  /** The Node `name` appeared or changed its addresses: its refused CSRs are evaluated again. */
+  nodeChanged(name: string): Promise<void> {
+    for (const [uid, t] of this.tracked)
+      if (t.state === 'awaiting-node' && requesterNode(t.item.request) === name) {
+        t.rechecks++;
+        if (t.rechecks >= this.s.tuning.recheckMax) t.final = true;
+        this.enqueue(uid, t);
+      }
+    return this.flush();
+  }
+
+  /** Waits for the batches in flight; with `stop`, cancels every scheduled retry first. */
+  async idle(stop = false): Promise<void> {
+    if (stop) {
+      this.stopped = true;
+      for (const t of this.tracked.values()) cancelTimers(t);
+    }
+    await this.queue;
+  }
+
+  /** Counts by state, for tests and the approver's metrics. */
+  counts(): Record<State, number> {
+    const out: Record<State, number> = { queued: 0, retrying: 0, 'awaiting-node': 0, done: 0 };
+    for (const t of this.tracked.values()) out[t.state]++;
+    return out;
+  }
+
+  private pendingAndSelected(i: CsrItem): boolean {
+    const r = i.request;
+    const pending = !r.conditions.some((c) => FINAL_CONDITIONS.includes(c.type));
+    const selected = this.s.selection.all || this.s.selection.nodes.includes(requesterNode(r) ?? '');
+    return r.signerName === KUBELET_SERVING_SIGNER && pending && selected;
+  }
+
+  /** Decided by someone else (or by us, seen in the watch): nothing more to do. */
+  private settle(uid: string, t: Tracked): void {
+    cancelTimers(t);
+    t.state = 'done';
+    this.due.delete(uid);
+  }
+
+  private enqueue(uid: string, t: Tracked): void {
+    clearTimeout(t.timer);
+    t.state = 'queued';
+    this.due.add(uid);
+  }
+
+  private flush(): Promise<void> {
+    if (this.due.size === 0 || this.stopped) return this.queue;
+    this.queue = this.queue.then(() => this.decideDue());
+    return this.queue;
+  }
+
+  private async decideDue(): Promise<void> {
+    const batch = [...this.due]
+      .map((uid) => [uid, this.tracked.get(uid)] as const)
+      .filter((e): e is readonly [string, Tracked] => e[1]?.state === 'queued');
+    this.due.clear();
+    if (batch.length === 0 || this.stopped) return;
+    let result: Awaited<ReturnType<typeof gatherAndDecide>>;
+    try {
+      result = await gatherAndDecide(
+        this.client,
+        batch.map(([, t]) => t.item),
+        this.s.options,
+        this.s.timeoutMs,
+      );
+    } catch (e) {
+      this.s.log(`deciding ${batch.length} CSRs failed: ${firstLine(e)}; asking again later`);
+      for (const [uid, t] of batch) this.retry(uid, t);
+      return;
+    }
+    const limit = pLimit(this.s.concurrency);
+    await Promise.all(
+      batch.map(([uid, t], k) =>
+        limit(() => this.handle(uid, t, result.decisions[k] as Decision, result.gathered)),
+      ),
+    );
+  }
+
+  /** Acts on one decision; whatever happens (even a throw), the others of the batch go on. */
+  private async handle(
+    uid: string,
+    t: Tracked,
+    d: Decision,
+    gathered: Parameters<typeof act>[3],
+  ): Promise<void> {
+    const wait = d.decision === 'refuse' && mayChangeWithNode(d) && !this.windowOver(t);
+    let row: ReportItem;
+    try {
+      row = await act(this.client, t.item, d, gathered, wait ? { ...this.s, deny: false } : this.s);
+    } catch (e) {
+      row = errorRow(t.item, d, firstLine(e));
+    }
+    try {
+      this.s.onItem(row, t.item);
+    } catch (e) {
+      this.s.log(`reporting ${row.name} failed: ${firstLine(e)}`);
+    }
+    if (this.tracked.get(uid) !== t) return; // deleted meanwhile
+    if (row.action === 'cannot decide now' || row.action === 'error') this.retry(uid, t);
+    else if (row.action === 'left pending' && wait) this.awaitNode(uid, t);
+    else this.settle(uid, t);
+  }
+
+  private windowOver(t: Tracked): boolean {
+    if (t.final) return true;
+    return t.awaitingSince !== undefined && this.now() - t.awaitingSince >= this.s.tuning.recheckWindowMs;
+  }
+
+  private retry(uid: string, t: Tracked): void {
+    if (this.stopped) return;
+    const { retryBaseMs, retryMaxMs } = this.s.tuning;
+    const ms = Math.min(retryBaseMs * 2 ** t.attempts++, retryMaxMs);
+    t.state = 'retrying';
+    this.s.log(`${t.item.request.name}: asking again in ${Math.round(ms / 100) / 10}s`);
+    t.timer = setTimeout(() => {
+      this.enqueue(uid, t);
+      void this.flush();
+    }, ms);
+  }
+
+  private awaitNode(uid: string, t: Tracked): void {
+    if (this.stopped) return;
+    const node = requesterNode(t.item.request) ?? '?';
+    t.state = 'awaiting-node';
+    t.attempts = 0;
+    if (t.awaitingSince === undefined) {
+      t.awaitingSince = this.now();
+      const { recheckWindowMs, recheckMax } = this.s.tuning;
+      this.s.log(
+        `${t.item.request.name}: refused; evaluated again when Node ${node} changes (within ${recheckWindowMs / 1000}s, at most ${recheckMax} times)`,
+      );
+      // When the window closes, one last evaluation makes the refusal final.
+      t.windowTimer = setTimeout(() => {
+        t.final = true;
+        this.enqueue(uid, t);
+        void this.flush();
+      }, recheckWindowMs);
+    }
+  }
+}
+
+function cancelTimers(t: Tracked): void {
+  clearTimeout(t.timer);
+  clearTimeout(t.windowTimer);
+}
+
+function uidOf(i: CsrItem): string {
+  return i.object.metadata?.uid ?? i.request.name;
+}

@@ -1,0 +1,303 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Decision,
+  fail,
+  formatSans,
+  parseCertificate,
+  parseRequest,
+  requesterNode,
+} from '@kubectl-certs/core';
+import {
+  AuthorizationV1Api,
+  CertificatesV1Api,
+  CoordinationV1Api,
+  type KubeConfig,
+  type V1CertificateSigningRequest,
+} from '@kubernetes/client-node';
+import { type ApproveClient, approveClient } from '../approve/approve-client.ts';
+import { errorRow, firstLine, type ReportItem, reportRow } from '../approve/report-item.ts';
+import type { ApproveSettings } from '../approve/settings.ts';
+import { CSR_PATH, watchNodes } from '../approve/watch.ts';
+import { WatchDecider, type WatchTuning } from '../approve/watch-decider.ts';
+import { APPROVED_REASON, writeDecision } from '../approve/write-decision.ts';
+import { controllerPermissions, requirePermissions } from '../kube/access-review.ts';
+import { type CsrItem, listCsrs, toCsrItem } from '../kube/csr-objects.ts';
+import { readServedChain } from '../kube/tls-probe.ts';
+import { runWatchLoop } from '../kube/watch-loop.ts';
+import { EVENT_NAMESPACE, eventFor } from './events.ts';
+import { serveHttp } from './http-server.ts';
+import { KubeletProber, type ProbeSettings } from './kubelet-probe.ts';
+import { LeaderElector, type LeaseApi, type LeaseSettings } from './leader-election.ts';
+import { ApproverMetrics } from './metrics.ts';
+import { PendingCsrs } from './pending-csrs.ts';
+
+export interface ApproverSettings extends ApproveSettings {
+  tuning: WatchTuning;
+  lease: LeaseSettings;
+  /** host:port for /metrics, /healthz and /readyz. */
+  httpAddress: string;
+  /** Most distinct pending requests of one node decided at once. */
+  maxPendingPerNode: number;
+  /** Mark superseded CSRs Denied (default: leave them Pending, reported). */
+  denySuperseded: boolean;
+  kubeletProbe: ProbeSettings;
+  signal: AbortSignal;
+  onItem: (row: ReportItem) => void;
+  log: (line: string) => void;
+}
+
+/**
+ * `approver run`: every replica watches CSRs and Nodes (so it is ready to lead at once and its
+ * metrics are true); only the Lease holder decides and writes, with approve-serving's decider.
+ * Returns 'lost' when leadership was lost (the process should exit and be restarted).
+ */
+export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<'stopped' | 'lost'> {
+  await requirePermissions(
+    kc.makeApiClient(AuthorizationV1Api),
+    controllerPermissions(s.lease.namespace, EVENT_NAMESPACE),
+    s.timeoutMs,
+    `kubectl certs rbac --user <you> --lease-namespace ${s.lease.namespace}`,
+  );
+  const metrics = new ApproverMetrics();
+  const stop = new AbortController();
+  const signal = AbortSignal.any([s.signal, stop.signal]);
+  const csrs = new PendingCsrs();
+  let synced = false;
+  let live = false;
+  let decider: WatchDecider | undefined;
+  const lastEvent = new Map<string, string>();
+
+  const elector: LeaderElector = new LeaderElector(leaseApi(kc), s.lease, {
+    onStartedLeading: () => {
+      metrics.leader.set(1);
+      decider = new WatchDecider(client, {
+        ...s,
+        onItem: (row, item) => onRow(row, item),
+      });
+      offer();
+    },
+    onStoppedLeading: () => {
+      metrics.leader.set(0);
+      void decider?.idle(true);
+      decider = undefined;
+    },
+    onNewLeader: (id) => id !== s.lease.identity && s.log(`the leader is ${id}`),
+    onError: (op, e) => metrics.apiError(op, e),
+    log: s.log,
+  });
+  const client = leaderOnly(counted(approveClient(kc, s.timeoutMs), metrics), () => elector.isLeader());
+
+  const onRow = (row: ReportItem, item: CsrItem) => {
+    metrics.recordRow(row, Date.now());
+    s.onItem(row);
+    const event = eventFor(row, item, s.lease.identity, new Date());
+    // A refusal evaluated again with the same outcome says nothing new: one Event for it.
+    const key = event && `${event.reason}\n${event.message}`;
+    if (event && lastEvent.get(item.request.name) === key) return;
+    if (event) lastEvent.set(item.request.name, key as string);
+    if (event)
+      client
+        .createEvent(EVENT_NAMESPACE, event)
+        .catch((e) => s.log(`recording an Event for ${row.name}: ${firstLine(e)}`));
+  };
+
+  /** Hands the pending CSRs to the decider: the newest per node and SANs, within the per-node cap. */
+  const offer = (changed: CsrItem[] | 'all' = 'all') => {
+    const pending = csrs.pending();
+    metrics.pending.set(pending.length);
+    const oldest = Math.min(...pending.map((i) => i.created?.getTime() ?? Number.POSITIVE_INFINITY));
+    if (Number.isFinite(oldest)) metrics.oldestPending.set(oldest / 1000);
+    else metrics.oldestPending.reset();
+    if (!decider) return;
+    const plan = csrs.plan(s.maxPendingPerNode, changed);
+    for (const item of plan.held) decider.forget(item);
+    for (const { item, by } of plan.superseded)
+      void supersede(client, item, by, s).then((row) => onRow(row, item));
+    for (const item of plan.capped) {
+      metrics.decisions.inc({ decision: 'capped', check: 'node-cap' });
+      s.log(
+        `${item.request.name}: not decided now: its node has more than ${s.maxPendingPerNode} pending requests (--max-pending-per-node)`,
+      );
+    }
+    void decider.offer(plan.decide);
+  };
+
+  const http = await serveHttp(s.httpAddress, metrics.registry, {
+    notReady: () => {
+      if (!synced) return 'not synced: the first list of CSRs is not done';
+      if (elector.isLeader() && !live) return 'leader, but its watch of CSRs is not live';
+      return undefined;
+    },
+  });
+  s.log(`serving /metrics, /healthz and /readyz on ${http.url}`);
+
+  const certs = kc.makeApiClient(CertificatesV1Api);
+  const csrLoop = runWatchLoop<V1CertificateSigningRequest>(kc, {
+    what: 'kubelet-serving CSRs',
+    path: CSR_PATH,
+    list: async () => {
+      const l = await listCsrs(certs, s.timeoutMs);
+      return { items: l.items.map((i) => i.object), resourceVersion: l.resourceVersion };
+    },
+    onList: (items) => {
+      csrs.replaceAll(items);
+      for (const o of items) recordIssued(o, metrics);
+      synced = true;
+      offer();
+    },
+    onEvent: (type, o) => {
+      if (type === 'DELETED') {
+        csrs.remove(o);
+        decider?.forget(toCsrItem(o));
+        offer([]);
+        return;
+      }
+      recordIssued(o, metrics);
+      const item = csrs.upsert(o);
+      if (item) offer([item]);
+    },
+    onLive: (l) => {
+      live = l;
+    },
+    signal,
+    log: s.log,
+  });
+  const prober = new KubeletProber(readServedChain, s.kubeletProbe, {
+    selfSigned: (node, v) => metrics.selfSigned.set({ node }, v ? 1 : 0),
+    unknown: (node) => {
+      metrics.selfSigned.remove({ node });
+      metrics.apiError('kubelet_probe', {});
+    },
+  });
+  const nodeLoop = watchNodes(
+    kc,
+    (name) => void decider?.nodeChanged(name),
+    signal,
+    s.log,
+    s.timeoutMs,
+    (type, n) => (type === 'DELETED' ? prober.remove(n.metadata?.name ?? '') : prober.update(n)),
+  );
+  const probeLoop = probeKubelets(
+    prober,
+    s.kubeletProbe.intervalMs,
+    () => elector.isLeader(),
+    metrics,
+    signal,
+  );
+  const outcome = await elector.run(signal);
+  stop.abort();
+  await Promise.all([csrLoop, nodeLoop, probeLoop]);
+  await decider?.idle(true);
+  await http.close();
+  return outcome;
+}
+
+/** Probes the kubelets every `intervalMs` while leading (one replica reports them); 0 turns it off. */
+async function probeKubelets(
+  prober: KubeletProber,
+  intervalMs: number,
+  leading: () => boolean,
+  metrics: ApproverMetrics,
+  signal: AbortSignal,
+): Promise<void> {
+  if (intervalMs <= 0) return;
+  while (!signal.aborted) {
+    if (leading()) await prober.probeAll();
+    else metrics.selfSigned.reset();
+    await sleep(intervalMs, undefined, { signal }).catch(() => {});
+  }
+}
+
+/** A superseded CSR: reported, and with --deny-superseded marked Denied; never approved. */
+async function supersede(
+  client: ApproveClient,
+  item: CsrItem,
+  by: string,
+  s: ApproverSettings,
+): Promise<ReportItem> {
+  const node = requesterNode(item.request) ?? '?';
+  const check = fail('superseded', `a newer CSR ${by} of Node ${node} asks for the same names`);
+  const p = parseRequest(item.request);
+  const d: Decision = {
+    csr: item.request.name,
+    sans: p.ok ? formatSans(p.value.sans) : [],
+    decision: 'refuse',
+    reason: `superseded: ${check.message}`,
+    checks: [check],
+  };
+  if (!s.denySuperseded) return reportRow(item, d, 'left pending');
+  try {
+    await writeDecision(client, item.object, d, s.timeoutMs);
+    return reportRow(item, d, 'denied');
+  } catch (e) {
+    return errorRow(item, d, firstLine(e));
+  }
+}
+
+/** The notAfter of a certificate issued for a CSR we approved, as a per-node gauge. */
+function recordIssued(o: V1CertificateSigningRequest, metrics: ApproverMetrics): void {
+  const ours = (o.status?.conditions ?? []).some(
+    (c) => c.type === 'Approved' && c.reason === APPROVED_REASON,
+  );
+  const node = (o.spec.username ?? '').replace(/^system:node:/, '');
+  if (!ours || !o.status?.certificate || !node) return;
+  try {
+    const cert = parseCertificate(Buffer.from(o.status.certificate, 'base64').toString('latin1'));
+    metrics.servingExpiry.set({ node }, cert.notAfter.getTime() / 1000);
+  } catch {
+    // A certificate the signer wrote that we cannot read says nothing about expiry.
+  }
+}
+
+/** Counts every failed call by operation and code (for api_errors_total). */
+function counted(c: ApproveClient, m: ApproverMetrics): ApproveClient {
+  const wrap =
+    <A extends unknown[], R>(op: string, f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      try {
+        return await f(...a);
+      } catch (e) {
+        m.apiError(op, e);
+        throw e;
+      }
+    };
+  return {
+    server: c.server,
+    listNodes: wrap('list_nodes', () => c.listNodes()),
+    readCsr: wrap('get_csr', (n: string) => c.readCsr(n)),
+    replaceApproval: wrap('update_approval', (n: string, b: V1CertificateSigningRequest) =>
+      c.replaceApproval(n, b),
+    ),
+    resolveDns: (n) => c.resolveDns(n),
+    createEvent: wrap('create_event', (ns: string, e: Parameters<ApproveClient['createEvent']>[1]) =>
+      c.createEvent(ns, e),
+    ),
+  };
+}
+
+/** Writes only while this replica holds the Lease: a deposed leader's last batch writes nothing. */
+function leaderOnly(c: ApproveClient, isLeader: () => boolean): ApproveClient {
+  const guard = () => {
+    if (!isLeader()) throw new Error('not the leader any more: nothing written');
+  };
+  return {
+    ...c,
+    replaceApproval: async (n, b) => {
+      guard();
+      return c.replaceApproval(n, b);
+    },
+    createEvent: async (ns, e) => {
+      guard();
+      return c.createEvent(ns, e);
+    },
+  };
+}
+
+function leaseApi(kc: KubeConfig): LeaseApi {
+  const api = kc.makeApiClient(CoordinationV1Api);
+  return {
+    read: (namespace, name) => api.readNamespacedLease({ namespace, name }),
+    create: (namespace, body) => api.createNamespacedLease({ namespace, body }),
+    replace: (namespace, name, body) => api.replaceNamespacedLease({ namespace, name, body }),
+  };
+}

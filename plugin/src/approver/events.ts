@@ -1,0 +1,64 @@
+import { hostname } from 'node:os';
+import type { CoreV1Event } from '@kubernetes/client-node';
+import type { ReportItem } from '../approve/report-item.ts';
+import type { CsrItem } from '../kube/csr-objects.ts';
+import { EVENT_NAMESPACE } from '../rbac.ts';
+
+export const EVENT_REASON = {
+  approved: 'KubectlCertsApproved',
+  refused: 'KubectlCertsRefused',
+  superseded: 'KubectlCertsSuperseded',
+} as const;
+
+export const EVENT_COMPONENT = 'kubectl-certs-approver';
+
+/** Events of cluster-scoped objects go to this namespace, as client-go's recorder puts them. */
+export { EVENT_NAMESPACE };
+
+/**
+ * The Event for a row acted on, or undefined when the row is not a decision (undecided, error,
+ * ignored). Its message names every failing check, so `kubectl describe csr` says why.
+ */
+export function eventFor(
+  row: ReportItem,
+  item: CsrItem,
+  instance: string,
+  now: Date,
+): CoreV1Event | undefined {
+  const kind = eventKind(row);
+  if (!kind) return undefined;
+  const failing = row.checks.filter((c) => c.outcome === 'fail').map((c) => `${c.id}: ${c.message}`);
+  const message =
+    kind === 'approved'
+      ? `approved: every check passed (${row.checks.filter((c) => c.outcome === 'pass').length} checks)`
+      : `${row.action === 'denied' ? 'refused and denied' : kind === 'superseded' ? 'superseded' : 'refused, left Pending'}: ${failing.join('; ')}`;
+  const meta = item.object.metadata ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { generateName: `${meta.name}.`, namespace: EVENT_NAMESPACE },
+    involvedObject: {
+      apiVersion: 'certificates.k8s.io/v1',
+      kind: 'CertificateSigningRequest',
+      name: meta.name ?? '',
+      uid: meta.uid ?? '',
+      resourceVersion: meta.resourceVersion ?? '',
+    },
+    reason: EVENT_REASON[kind],
+    message: message.slice(0, 1024),
+    type: kind === 'approved' ? 'Normal' : 'Warning',
+    source: { component: EVENT_COMPONENT, host: hostname() },
+    reportingComponent: EVENT_COMPONENT,
+    reportingInstance: instance,
+    firstTimestamp: now,
+    lastTimestamp: now,
+    count: 1,
+  };
+}
+
+function eventKind(row: ReportItem): keyof typeof EVENT_REASON | undefined {
+  if (row.action === 'approved') return 'approved';
+  if (row.checks.some((c) => c.id === 'superseded' && c.outcome === 'fail')) return 'superseded';
+  if (row.action === 'denied' || row.action === 'left pending') return 'refused';
+  return undefined;
+}
