@@ -51,6 +51,8 @@ describe('deploy/base', () => {
       'ClusterRoleBinding',
       'Role',
       'RoleBinding',
+      'Role',
+      'RoleBinding',
       'Deployment',
       'PodDisruptionBudget',
       'Service',

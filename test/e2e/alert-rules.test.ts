@@ -2,17 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { prometheusTools } from '../prometheus/prometheus.ts';
+import { PROMTOOL, requireMonitoringTools } from './monitoring-tools.ts';
 
 // The alerting rules that ship in deploy/prometheus, checked and unit-tested by Debian's promtool
-// (the same Prometheus 2.42 that evaluates them in the sandbox tests): each alert's firing and
+// (the same Prometheus 2.42 that scrapes the approver in test/e2e/approver.test.ts): each alert's firing and
 // quiet cases, with their exact labels and texts, are in test/prometheus/kubectl-certs.rules.test.yaml.
 const RULES = new URL('../../deploy/prometheus/kubectl-certs.rules.yaml', import.meta.url).pathname;
 const TESTS = new URL('../prometheus/kubectl-certs.rules.test.yaml', import.meta.url).pathname;
-let promtool: string;
-beforeAll(() => {
-  promtool = prometheusTools().promtool;
-}, 120_000);
+const promtool = PROMTOOL;
+beforeAll(() => requireMonitoringTools());
 
 const run = (args: string[]) => {
   const r = spawnSync(promtool, args, { encoding: 'utf8', timeout: 60_000 });

@@ -47,12 +47,12 @@ function allowed(attrs: {
   return answer.status.allowed === true;
 }
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string } };
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
 const objectsOf = (text: string) =>
   parseAllDocuments(text)
     .map((d) => d.toJS() as Obj | null)
     .filter((o): o is Obj => o !== null);
-const key = (o: Obj) => `${o.kind}/${o.metadata.name}`;
+const key = (o: Obj) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 let rendered: Obj[];
 const applied = join(work, 'approver.yaml');
@@ -109,9 +109,14 @@ describe('deploy/base on a real API server', () => {
     { what: 'watch Nodes', may: true, attrs: { verb: 'watch', group: '', resource: 'nodes' } },
     { what: 'update its Lease', may: true, attrs: lease('kubectl-certs') },
     {
-      what: 'create Events in its namespace',
+      what: 'create Events in default (where Events of CSRs go)',
       may: true,
-      attrs: { verb: 'create', group: '', resource: 'events', namespace: 'kubectl-certs' },
+      attrs: { verb: 'create', group: '', resource: 'events', namespace: 'default' },
+    },
+    {
+      what: 'create Events elsewhere',
+      may: false,
+      attrs: { verb: 'create', group: '', resource: 'events', namespace: 'kube-system' },
     },
     {
       what: 'approve for kubernetes.io/kube-apiserver-client',

@@ -12,8 +12,8 @@ export interface InstallSettings {
   extraArgs: string[];
 }
 
-export const METRICS_PORT = 8080;
-export const HEALTH_PORT = 8081;
+/** approver run's --bind-address port: /metrics, /healthz and /readyz. */
+export const HTTP_PORT = 8080;
 
 const labelsOf = (name: string) => ({
   'app.kubernetes.io/name': name,
@@ -37,25 +37,9 @@ export function installObjects(s: InstallSettings): object[] {
       metadata: { name: s.namespace, labels: restrictedNamespaceLabels },
     },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: s.name, namespace: s.namespace, labels } },
-    ...rbacObjects(s.name, [sa]),
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: s.name, namespace: s.namespace, labels },
-      rules: [
-        // Leader election: one Lease, created by the first replica, renewed by the leader.
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-        // Events about the CSRs it decides (kubectl describe csr lists them from every namespace).
-        { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-      ],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: s.name, namespace: s.namespace, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: s.name },
-      subjects: [sa],
-    },
+    // The ClusterRole of `kubectl certs rbac`, and the Roles approver run needs: its Lease here,
+    // Events on CSRs in default (where client-go records Events of cluster-scoped objects).
+    ...rbacObjects(s.name, [sa], s.namespace),
     deployment(s, labels, selector),
     {
       apiVersion: 'policy/v1',
@@ -69,7 +53,7 @@ export function installObjects(s: InstallSettings): object[] {
       metadata: { name: s.name, namespace: s.namespace, labels },
       spec: {
         selector,
-        ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
+        ports: [{ name: 'metrics', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }],
       },
     },
   ];
@@ -108,24 +92,12 @@ function deployment(
               name: 'approver',
               image: s.image,
               imagePullPolicy: 'IfNotPresent',
-              args: [
-                'approver',
-                'run',
-                `--metrics-bind-address=:${METRICS_PORT}`,
-                `--health-probe-bind-address=:${HEALTH_PORT}`,
-                ...s.extraArgs,
-              ],
-              env: [
-                // The Lease holder identity and the namespace of the Lease and the Events.
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              ],
-              ports: [
-                { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
-                { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
-              ],
-              livenessProbe: { httpGet: { path: '/healthz', port: 'health' }, periodSeconds: 10 },
-              readinessProbe: { httpGet: { path: '/readyz', port: 'health' }, periodSeconds: 5 },
+              args: ['approver', 'run', `--bind-address=:${HTTP_PORT}`, ...s.extraArgs],
+              // The namespace of its Lease (approver run reads $POD_NAMESPACE).
+              env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
+              ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+              livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
               resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: '256Mi' } },
               securityContext: {
                 allowPrivilegeEscalation: false,
