@@ -5,10 +5,15 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { judgeKubelet, parseCertificates } from '@kubectl-certs/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Issued, OpenSsl } from '../../packages/core/test/support/openssl.ts';
-import { goDial, goServeWithoutCertificate } from '../../test/go-oracle/go-oracle.ts';
+import { goDial, goOracleBinary, goServeWithoutCertificate } from '../../test/go-oracle/go-oracle.ts';
 import { readServedChain } from '../src/kube/tls-probe.ts';
+
+// From an empty cache the first call builds the oracle with Go (about 10 s): do it before the cases.
+beforeAll(() => {
+  goOracleBinary();
+}, 300_000);
 
 const ssl = new OpenSsl();
 const servers: Server[] = [];

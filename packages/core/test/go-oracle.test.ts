@@ -1,11 +1,16 @@
 // inspect-kubelet judges a kubelet as Go's crypto/x509 does, because metrics-server is a Go client:
 // every case here is asked of Go itself (test/go-oracle, built with the sandbox's Go 1.19) and our
 // verdict, and each address line, must be Go's text word for word.
-import { afterAll, describe, expect, it } from 'vitest';
-import { goVerify } from '../../../test/go-oracle/go-oracle.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { goOracleBinary, goVerify } from '../../../test/go-oracle/go-oracle.ts';
 import { judgeKubelet, type KubeletEvidence } from '../src/kubelet/kubelet-verdict.ts';
 import { parseCertificates } from '../src/x509/certificate.ts';
 import { type Issued, OpenSsl } from './support/openssl.ts';
+
+// From an empty cache the first call builds the oracle with Go (about 10 s): do it before the cases.
+beforeAll(() => {
+  goOracleBinary();
+}, 300_000);
 
 const ssl = new OpenSsl();
 afterAll(() => ssl.dispose());
