@@ -3,6 +3,7 @@ import {
   chooseMetricsServer,
   METRICS_SERVER_SELECTORS,
   type MetricsApiAnswer,
+  type SecureInputs,
   type WorkloadSummary,
 } from '@kubectl-certs/core';
 import {
@@ -22,20 +23,17 @@ import { UserError } from '../user-error.ts';
 
 export const METRICS_APISERVICE = 'v1beta1.metrics.k8s.io';
 
-/** What the plan is computed from: read from the cluster, nothing written. */
-export interface SecureInput {
-  workload: WorkloadSummary;
-  /** The Deployment as `kubectl get -o yaml` shows it, less status and server-set metadata. */
-  deploymentYaml: string;
-  /** The metrics-server container's args (for its preferred address types and TLS flags). */
-  args: string[];
-  apiService: ApiServiceSummary | undefined;
-  certManager: boolean;
-  /** The kubeadm ConfigMap that holds the kubelets' configuration, when this is a kubeadm cluster. */
-  kubeadmKubeletConfigMap: string | undefined;
-  /** GET /apis/metrics.k8s.io/v1beta1/nodes through the API server, when metrics-server is registered. */
-  metricsApi: MetricsApiAnswer | undefined;
-}
+/** What the plan is computed from that is read from the cluster (nothing is written). */
+export type SecureInput = Pick<
+  SecureInputs,
+  | 'workload'
+  | 'deploymentYaml'
+  | 'args'
+  | 'apiService'
+  | 'certManager'
+  | 'kubeadmKubeletConfigMap'
+  | 'metricsApi'
+>;
 
 export interface FindSettings {
   namespace?: string | undefined;
