@@ -1,6 +1,7 @@
 // scripts/run bench [NAME...]: runs the named benchmarks (default: all) and rewrites their tables
 // in BENCHMARKS.md. Each reports a ratio against a peer measured in the same run.
 import { approveBacklog } from './approve-backlog.ts';
+import { approverBurst } from './approver-burst.ts';
 import { coldStart } from './cold-start.ts';
 import { extensionLint } from './extension-lint.ts';
 import { type Benchmark, recordResults } from './harness.ts';
@@ -14,6 +15,7 @@ const ALL: Benchmark[] = [
   releaseSize,
   policyEval,
   approveBacklog,
+  approverBurst,
   kubeletScan,
   lintBench,
   extensionLint,

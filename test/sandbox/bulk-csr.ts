@@ -12,18 +12,19 @@ const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
  * A kubelet-style serving CSR made in-process (EC P-256, CN/O of the node, DNS + IP SANs): much
  * faster than openssl when benchmarks need thousands.
  */
-export async function kubeletCsrPem(node: { name: string; ip: string }): Promise<string> {
+export async function kubeletCsrPem(
+  node: { name: string; ip: string },
+  sans: { type: 'dns' | 'ip'; value: string }[] = [
+    { type: 'dns', value: node.name },
+    { type: 'ip', value: node.ip },
+  ],
+): Promise<string> {
   const keys = (await webcrypto.subtle.generateKey(EC, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const req = await Pkcs10CertificateRequestGenerator.create({
     name: `O=system:nodes, CN=system:node:${node.name}`,
     keys,
     signingAlgorithm: EC,
-    extensions: [
-      new SubjectAlternativeNameExtension([
-        { type: 'dns', value: node.name },
-        { type: 'ip', value: node.ip },
-      ]),
-    ],
+    extensions: [new SubjectAlternativeNameExtension(sans)],
   });
   return req.toString('pem');
 }
@@ -49,7 +50,7 @@ export async function fileBacklog(
 }
 
 /** POSTs one CSR, retrying what a loaded API server asks to retry (429, 5xx "try again"). */
-async function postCsr(creds: Credentials, pem: string): Promise<string> {
+export async function postCsr(creds: Credentials, pem: string): Promise<string> {
   const body = {
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',

@@ -88,7 +88,13 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
             return;
           }
           last = obj.metadata?.resourceVersion ?? last;
-          if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') loop.onEvent(type, obj);
+          // client-node swallows what a callback throws: say it, or an event would vanish unseen.
+          if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED')
+            try {
+              loop.onEvent(type, obj);
+            } catch (e) {
+              loop.log(`handling a watch event of ${loop.what} failed: ${(e as Error).message}`);
+            }
         },
         (err: unknown) => {
           finished = true;
