@@ -126,7 +126,7 @@ describe('kubectl certs secure metrics-server (plan)', () => {
       'kube-system',
       'metrics-server',
       '-o',
-      'jsonpath={.metadata.resourceVersion}',
+      'jsonpath={.metadata.generation}',
     ]);
     const r = await runCli(['secure', 'metrics-server'], admin);
     expect(r.stderr).toBe('');
@@ -164,9 +164,22 @@ describe('kubectl certs secure metrics-server (plan)', () => {
       'kube-system',
       'metrics-server',
       '-o',
-      'jsonpath={.metadata.resourceVersion}',
+      'jsonpath={.metadata.generation}',
     ]);
+    // The deployment controller writes status (resourceVersion moves); the spec is untouched and
+    // no field is ours.
     expect(after).toBe(before);
+    expect(
+      kubectl([
+        'get',
+        'deployment',
+        '-n',
+        'kube-system',
+        'metrics-server',
+        '-o',
+        'jsonpath={.metadata.managedFields[*].manager}',
+      ]),
+    ).not.toContain('kubectl-certs');
   });
 
   it('is ready once --allow-unverified-nodes names the self-signed kubelet', async () => {

@@ -58,6 +58,9 @@ const FINAL_CONDITIONS = ['Approved', 'Denied', 'Failed'];
  */
 export class WatchDecider {
   private readonly tracked = new Map<string, Tracked>();
+  /** When each Node last changed, by a sequence number: a decision made from an older view of it is stale. */
+  private readonly nodeChanges = new Map<string, number>();
+  private changeSeq = 0;
   private readonly due = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -101,6 +104,7 @@ export class WatchDecider {
 
   /** The Node `name` appeared or changed its addresses: its refused CSRs are evaluated again. */
   nodeChanged(name: string): Promise<void> {
+    this.nodeChanges.set(name, ++this.changeSeq);
     for (const [uid, t] of this.tracked)
       if (t.state === 'awaiting-node' && requesterNode(t.item.request) === name) {
         t.rechecks++;
@@ -158,6 +162,8 @@ export class WatchDecider {
       .filter((e): e is readonly [string, Tracked] => e[1]?.state === 'queued');
     this.due.clear();
     if (batch.length === 0 || this.stopped) return;
+    // Node changes seen after this point were not in the gathered Nodes.
+    const seen = this.changeSeq;
     let result: Awaited<ReturnType<typeof gatherAndDecide>>;
     try {
       result = await gatherAndDecide(
@@ -174,7 +180,7 @@ export class WatchDecider {
     const limit = pLimit(this.s.concurrency);
     await Promise.all(
       batch.map(([uid, t], k) =>
-        limit(() => this.handle(uid, t, result.decisions[k] as Decision, result.gathered)),
+        limit(() => this.handle(uid, t, result.decisions[k] as Decision, result.gathered, seen)),
       ),
     );
   }
@@ -185,6 +191,7 @@ export class WatchDecider {
     t: Tracked,
     d: Decision,
     gathered: Parameters<typeof act>[3],
+    seen: number,
   ): Promise<void> {
     const wait = d.decision === 'refuse' && mayChangeWithNode(d) && !this.windowOver(t);
     let row: ReportItem;
@@ -200,8 +207,12 @@ export class WatchDecider {
     }
     if (this.tracked.get(uid) !== t) return; // deleted meanwhile
     if (row.action === 'cannot decide now' || row.action === 'error') this.retry(uid, t);
-    else if (row.action === 'left pending' && wait) this.awaitNode(uid, t);
-    else this.settle(uid, t);
+    else if (row.action === 'left pending' && wait) {
+      this.awaitNode(uid, t);
+      // Its Node appeared or changed while it was being decided from the older list: at once again.
+      if ((this.nodeChanges.get(requesterNode(t.item.request) ?? '') ?? 0) > seen)
+        void this.nodeChanged(requesterNode(t.item.request) ?? '');
+    } else this.settle(uid, t);
   }
 
   private windowOver(t: Tracked): boolean {
