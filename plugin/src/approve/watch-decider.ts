@@ -210,8 +210,8 @@ export class WatchDecider {
     else if (row.action === 'left pending' && wait) {
       this.awaitNode(uid, t);
       // Its Node appeared or changed while it was being decided from the older list: at once again.
-      if ((this.nodeChanges.get(requesterNode(t.item.request) ?? '') ?? 0) > seen)
-        void this.nodeChanged(requesterNode(t.item.request) ?? '');
+      const node = requesterNode(t.item.request) ?? '';
+      if ((this.nodeChanges.get(node) ?? 0) > seen) void this.nodeChanged(node);
     } else this.settle(uid, t);
   }
 
