@@ -24,6 +24,9 @@ const kubectl = (args: string[], input?: string) =>
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: cluster.dir, KUBECONFIG: cluster.adminKubeconfig },
   });
+/** One field of the kube-system/metrics-server Deployment, as kubectl's jsonpath prints it. */
+const metricsServerField = (jsonpath: string) =>
+  kubectl(['get', 'deployment', '-n', 'kube-system', 'metrics-server', '-o', `jsonpath=${jsonpath}`]);
 const apply = (objects: object[]) =>
   kubectl(['apply', '-f', '-'], objects.map((o) => `---\n${stringify(o)}`).join(''));
 
@@ -119,15 +122,7 @@ describe('kubectl certs secure metrics-server (plan)', () => {
 
   it('plans both legs of the release manifest: the kubelet leg blocked by the self-signed kubelet', async () => {
     apply([...releaseManifest(), apiService]);
-    const before = kubectl([
-      'get',
-      'deployment',
-      '-n',
-      'kube-system',
-      'metrics-server',
-      '-o',
-      'jsonpath={.metadata.generation}',
-    ]);
+    const before = metricsServerField('{.metadata.generation}');
     const r = await runCli(['secure', 'metrics-server'], admin);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(3);
@@ -157,29 +152,11 @@ describe('kubectl certs secure metrics-server (plan)', () => {
     );
     expect(out).toContain('This is the plan: nothing was changed.\n');
     expect(signed).not.toBe(selfSigned);
-    const after = kubectl([
-      'get',
-      'deployment',
-      '-n',
-      'kube-system',
-      'metrics-server',
-      '-o',
-      'jsonpath={.metadata.generation}',
-    ]);
+    const after = metricsServerField('{.metadata.generation}');
     // The deployment controller writes status (resourceVersion moves); the spec is untouched and
     // no field is ours.
     expect(after).toBe(before);
-    expect(
-      kubectl([
-        'get',
-        'deployment',
-        '-n',
-        'kube-system',
-        'metrics-server',
-        '-o',
-        'jsonpath={.metadata.managedFields[*].manager}',
-      ]),
-    ).not.toContain('kubectl-certs');
+    expect(metricsServerField('{.metadata.managedFields[*].manager}')).not.toContain('kubectl-certs');
   });
 
   it('is ready once --allow-unverified-nodes names the self-signed kubelet', async () => {
