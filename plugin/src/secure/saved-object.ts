@@ -1,0 +1,18 @@
+/**
+ * An object that `secure metrics-server --apply` changed, as it was before the change: what a
+ * rollback restores. `before` undefined means the object did not exist, so rollback deletes it.
+ */
+export interface SavedObject {
+  apiVersion: string;
+  kind: string;
+  namespace?: string | undefined;
+  name: string;
+  before: Record<string, unknown> | undefined;
+}
+
+/** What applying one leg did: the changes in words, and the objects to restore if it fails. */
+export interface LegResult {
+  leg: 'kubelet' | 'apiservice';
+  changes: string[];
+  saved: SavedObject[];
+}
