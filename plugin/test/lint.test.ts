@@ -83,14 +83,14 @@ describe('kubectl certs lint', () => {
       'apiVersion: apiregistration.k8s.io/v1\nkind: APIService\nmetadata: {name: v1beta1.metrics.k8s.io}\nspec:\n  insecureSkipTLSVerify: true\n',
     );
     const r = cli(['manifests', '--fix']);
-    expect(r.stderr).toBe(
-      [
-        'manifests/apiservice.yaml: 0 fixed, 1 left (apiservice-insecure at 5:26, no fix)',
-        'manifests/components.yaml:13:11: fixed insecure-kubelet-tls: Verify kubelets with the cluster CA (mount kube-root-ca.crt, use --kubelet-certificate-authority)',
-        'manifests/components.yaml: 1 fixed, 0 left',
-        '',
-      ].join('\n'),
-    );
+    expect(r.stderr.split('\n')).toEqual([
+      'manifests/apiservice.yaml: 0 fixed, 1 left (apiservice-insecure at 5:26, no fix)',
+      'manifests/components.yaml:13:11: fixed insecure-kubelet-tls: Verify kubelets with the cluster CA (mount kube-root-ca.crt, use --kubelet-certificate-authority)',
+      'manifests/components.yaml: 1 fixed, 0 left',
+      // What is left (the APIService) is what secure metrics-server does on a live cluster.
+      expect.stringMatching(/^hint: on a live cluster, `kubectl certs secure metrics-server` /),
+      '',
+    ]);
     expect(r.stdout).toMatch(
       /^manifests\/apiservice\.yaml:5:26: warning apiservice-insecure .*--apiservice-ca-file FILE/,
     );
@@ -137,7 +137,7 @@ describe('kubectl certs lint', () => {
 
   it('reports a file that cannot be read, lints the rest, and exits 4', () => {
     const r = cli(['nope.yaml', 'manifests']);
-    expect(r.stderr).toBe('nope.yaml: error: no such file or directory\n');
+    expect(r.stderr.split('\n')[0]).toBe('nope.yaml: error: no such file or directory');
     expect(r.stdout).toContain('insecure-kubelet-tls');
     expect(r.code).toBe(4);
   });
@@ -175,6 +175,28 @@ describe('kubectl certs lint', () => {
     expect(cli(['--help']).stdout.replace(/\s+/g, ' ')).toContain(
       '2 on a usage error, before anything is read or written (no path, an unknown --rule or --disable, --fix with --diff, --fix-cluster-wide without --fix or --diff, an --apiservice-ca-file that cannot be read or holds no certificate), 1 on other errors.',
     );
+  });
+});
+
+describe('kubectl certs lint points to secure metrics-server for a live cluster', () => {
+  const apply = 'hint: on a live cluster, `kubectl certs secure metrics-server` plans both TLS legs';
+  const values = 'hint: for a Helm release, `kubectl certs secure metrics-server --print-values` prints';
+  const helmValues = 'args:\n- --kubelet-preferred-address-types=InternalIP\n- --kubelet-insecure-tls\n';
+  it.each([
+    ['a metrics-server Deployment: the plan and --apply', components, [], [apply]],
+    ['chart values: --print-values', helmValues, [], [values]],
+    [
+      'both kinds in one run: both hints, --apply first',
+      `${helmValues}---\n${components}`,
+      [],
+      [apply, values],
+    ],
+    ['nothing found: no hint', kubelet, [], []],
+    ['-o json: stderr stays empty', components, ['-o', 'json'], []],
+  ])('%s', (_n, text, flags: string[], hints: string[]) => {
+    const r = cli(['-', ...flags], text);
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines.map((l) => hints.find((h) => l.startsWith(h)) ?? l)).toEqual(hints);
   });
 });
 

@@ -14,6 +14,7 @@ export * from './lint/apply-edits.ts';
 export * from './lint/ca-bundle.ts';
 export * from './lint/fix-all.ts';
 export * from './lint/lint.ts';
+export * from './lint/live-cluster-hints.ts';
 export { ParseCache } from './lint/parsed-file.ts';
 export * from './lint/rule-docs.ts';
 export * from './lint/types.ts';

@@ -181,6 +181,9 @@ Exit status: 0 when nothing at or above --fail-on was found, 3 when something wa
           `${r.file}:${f.range.startLine}:${f.range.startColumn}: ${f.severity} ${f.ruleId} ${f.message}`,
         );
     }
+    const { liveClusterHints } = await import('@kubectl-certs/core');
+    for (const hint of liveClusterHints(report.flatMap((r) => r.findings)))
+      process.stderr.write(`hint: ${hint}\n`);
   }
 }
 

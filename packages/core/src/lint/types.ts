@@ -110,5 +110,10 @@ export interface Rule {
   severity: Severity;
   /** One sentence for rule lists and SARIF. */
   summary: string;
+  /**
+   * What `kubectl certs secure metrics-server` does on a live cluster for what this rule finds in
+   * files: the plan and `--apply`, or `--print-values` for Helm chart values. `lint` points to it.
+   */
+  liveCluster?: 'apply' | 'print-values';
   check(ctx: RuleContext): Finding[];
 }

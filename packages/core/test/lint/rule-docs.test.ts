@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RULES, SYNTAX_RULE } from '../../src/lint/lint.ts';
+import { SECURE_METRICS_SERVER_COMMAND } from '../../src/lint/live-cluster-hints.ts';
 
 /** Rules whose findings can be of a second severity say so in the title. */
 const QUALIFIERS: Record<string, string> = {
@@ -19,6 +20,18 @@ describe('every rule has its documentation page', () => {
       const text = readFileSync(file, 'utf8');
       expect(text.split('\n')[0]).toBe(`# ${id} (${severity}${QUALIFIERS[id] ?? ''})`);
       expect(text).toContain('**Fix');
+    },
+  );
+});
+
+describe('a rule that secure metrics-server takes care of on a live cluster says so on its page', () => {
+  it.each(RULES.filter((r) => r.liveCluster).map((r) => [r.id, r.liveCluster] as const))(
+    'docs/rules/%s.md names `%s`',
+    (id, kind) => {
+      const text = readFileSync(new URL(`${id}.md`, docs), 'utf8');
+      const command =
+        kind === 'apply' ? SECURE_METRICS_SERVER_COMMAND : `${SECURE_METRICS_SERVER_COMMAND} --print-values`;
+      expect(text).toContain(`**On a live cluster**: \`${command}\``);
     },
   );
 });

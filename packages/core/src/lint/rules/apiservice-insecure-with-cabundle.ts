@@ -6,6 +6,7 @@ import { removeMapEntry } from '../yaml-edits.ts';
 /** The API server rejects an APIService that sets both: a caBundle means "verify with this". */
 export const apiserviceInsecureWithCaBundle: Rule = {
   id: 'apiservice-insecure-with-cabundle',
+  liveCluster: 'apply',
   severity: 'error',
   summary: 'APIService with both caBundle and insecureSkipTLSVerify: true: the API server rejects it.',
   check(ctx) {

@@ -21,6 +21,7 @@ function certManagerCertificate(ctx: RuleContext): string | undefined {
 /** The API server does not verify metrics-server when its APIService skips TLS verification. */
 export const apiserviceInsecure: Rule = {
   id: 'apiservice-insecure',
+  liveCluster: 'apply',
   severity: 'warning',
   summary:
     'The metrics APIService has insecureSkipTLSVerify: true: the API server does not verify metrics-server.',

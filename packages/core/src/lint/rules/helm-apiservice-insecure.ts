@@ -24,6 +24,7 @@ function useHelmTls(ctx: RuleContext, values: YAMLMap): TextEdit | undefined {
  */
 export const helmApiserviceInsecure: Rule = {
   id: ID,
+  liveCluster: 'print-values',
   severity: 'warning',
   summary:
     'metrics-server Helm values set apiService.insecureSkipTLSVerify: true: the API server does not verify metrics-server.',

@@ -15,6 +15,7 @@ const ONCE_SIGNED =
  */
 export const helmInsecureKubeletTls: Rule = {
   id: ID,
+  liveCluster: 'print-values',
   severity: 'warning',
   summary: 'metrics-server Helm values pass --kubelet-insecure-tls: metrics-server does not verify kubelets.',
   check(ctx) {

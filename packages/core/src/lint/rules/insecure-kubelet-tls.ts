@@ -34,6 +34,7 @@ export function hasCaFlag(c: YAMLMap): boolean {
 
 export const insecureKubeletTls: Rule = {
   id: 'insecure-kubelet-tls',
+  liveCluster: 'apply',
   severity: 'warning',
   summary: 'metrics-server runs with --kubelet-insecure-tls: it does not verify the kubelets it scrapes.',
   check(ctx) {

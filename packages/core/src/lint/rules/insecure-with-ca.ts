@@ -7,6 +7,7 @@ import { hasCaFlag, insecureFlags } from './insecure-kubelet-tls.ts';
 /** metrics-server refuses to start with both flags: one says verify, the other says do not. */
 export const insecureWithCa: Rule = {
   id: 'insecure-with-ca',
+  liveCluster: 'apply',
   severity: 'error',
   summary:
     'metrics-server has both --kubelet-insecure-tls and --kubelet-certificate-authority: it refuses to start.',

@@ -23,6 +23,7 @@ function finding(ctx: RuleContext, node: Node, message: string, fixes: Fix[]): F
  */
 export const jsonPatchInsecureKubeletTls: Rule = {
   id: ID,
+  liveCluster: 'apply',
   severity: 'warning',
   summary:
     'A JSON patch (kustomize, kubectl patch --type=json) adds --kubelet-insecure-tls to metrics-server.',

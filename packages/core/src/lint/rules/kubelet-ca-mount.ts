@@ -45,6 +45,7 @@ function badRootCaItems(ctx: RuleContext): Finding[] {
  */
 export const kubeletCaMount: Rule = {
   id: ID,
+  liveCluster: 'apply',
   severity: 'error',
   summary:
     "metrics-server's --kubelet-certificate-authority names a file that no volume of its container provides.",

@@ -66,6 +66,7 @@ function notBootstrapping(ctx: RuleContext, map: YAMLMap): Finding {
  */
 export const kubeletServingBootstrap: Rule = {
   id: ID,
+  liveCluster: 'apply',
   severity: 'warning',
   summary:
     'KubeletConfiguration without serverTLSBootstrap: true, with static tlsCertFile/tlsPrivateKeyFile, or with rotateCertificates: false: kubelets serve certificates nobody renews or can verify.',
