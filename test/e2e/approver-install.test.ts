@@ -207,53 +207,68 @@ describe('approver install: every fault is one line, and says what was applied',
     expect(exists('namespace', t.namespace)).toBe(false);
   });
 
-  it('a user who may do all but patch Deployments is told exactly that, and nothing is applied', async () => {
-    const t = target();
-    const who = `installer-${randomBytes(3).toString('hex')}`;
-    const user = cluster.userCredentials(who);
-    const all = ['get', 'create', 'patch'];
-    const rules = [
-      { apiGroups: [''], resources: ['namespaces', 'serviceaccounts', 'services'], verbs: all },
-      {
-        apiGroups: ['rbac.authorization.k8s.io'],
-        resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
-        verbs: [...all, 'escalate', 'bind'],
-      },
-      { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: all },
-      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'create'] },
-    ];
-    execFileSync('kubectl', ['--kubeconfig', cluster.adminKubeconfig, 'apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'ClusterRole',
-            metadata: { name: t.name },
-            rules,
-          },
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'ClusterRoleBinding',
-            metadata: { name: t.name },
-            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: t.name },
-            subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: who }],
-          },
-        ],
-      }),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const r = await runCli(['approver', 'install', '-n', t.namespace, '--name', `${t.name}-x`], {
-      KUBECONFIG: user.kubeconfig,
-    });
-    made.push({ namespace: t.namespace, name: `${t.name}-x` });
-    expect(r.stderr).toBe(
-      `error: missing permission: patch deployments "${t.name}-x" (apps) in namespace ${t.namespace}; nothing was applied\n`,
-    );
-    expect(r.code).toBe(1);
-    expect(exists('namespace', t.namespace)).toBe(false);
-  });
+  // A user granted get, create and patch on every kind install writes (and escalate and bind for
+  // RBAC), but one verb: the line names exactly that one.
+  it.each<[string, string, string, (t: { namespace: string; name: string }) => string]>([
+    [
+      'patch',
+      'deployments',
+      'apps',
+      (t) => `patch deployments "${t.name}" (apps) in namespace ${t.namespace}`,
+    ],
+    ['create', 'services', '', (t) => `create services in namespace ${t.namespace}`],
+  ])(
+    'a user who may do all but %s %s is told exactly that, and nothing is applied',
+    async (verb, resource, group, line) => {
+      const t = target();
+      const who = `installer-${randomBytes(3).toString('hex')}`;
+      const user = cluster.userCredentials(who);
+      const all = ['get', 'create', 'patch'];
+      const kinds: [string, string[]][] = [
+        ['', ['namespaces', 'serviceaccounts', 'services']],
+        ['rbac.authorization.k8s.io', ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings']],
+        ['policy', ['poddisruptionbudgets']],
+        ['apps', ['deployments']],
+      ];
+      const rules = kinds.flatMap(([g, resources]) =>
+        resources.map((r) => ({
+          apiGroups: [g],
+          resources: [r],
+          verbs: [
+            ...all.filter((v) => !(g === group && r === resource && v === verb)),
+            ...(g.startsWith('rbac') ? ['escalate', 'bind'] : []),
+          ],
+        })),
+      );
+      execFileSync('kubectl', ['--kubeconfig', cluster.adminKubeconfig, 'apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'ClusterRole',
+              metadata: { name: who },
+              rules,
+            },
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'ClusterRoleBinding',
+              metadata: { name: who },
+              roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: who },
+              subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: who }],
+            },
+          ],
+        }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      made.push({ namespace: t.namespace, name: who });
+      const r = await runCli(['approver', 'install', ...t.flags], { KUBECONFIG: user.kubeconfig });
+      expect(r.stderr).toBe(`error: missing permission: ${line(t)}; nothing was applied\n`);
+      expect(r.code).toBe(1);
+      expect(exists('namespace', t.namespace)).toBe(false);
+    },
+  );
 
   it('a field owned by another field manager is a 409 naming both; --force-conflicts takes it', async () => {
     const t = target();
