@@ -43,7 +43,7 @@ const installFlags = {
 };
 const migrateFlags = {
   'from-kubelet-csr-approver': Flags.string({
-    description: "Kubelet-csr-approver's Helm values file (- for standard input).",
+    description: "kubelet-csr-approver's Helm values file (- for standard input).",
     helpGroup: 'MIGRATE',
   }),
 };
@@ -66,7 +66,7 @@ approver install [-- RUN-FLAGS...]: applies the objects of deploy/base (Namespac
 
 approver migrate --from-kubelet-csr-approver values.yaml: reads kubelet-csr-approver's Helm values (providerRegex, providerIpPrefixes, maxExpirationSeconds, bypassDnsResolution, ignoreNonSystemNode, allowedDnsNames, bypassHostnameCheck, skipDenyStep), prints the equivalent approver run command and, per setting, whether ours behaves the same or is stricter. It reads no cluster.
 
-Exit status: 0 when stopped by SIGINT/SIGTERM (run), when every object was applied or validated (install), or when the values were mapped (migrate); 1 on errors: for install, a missing permission (nothing applied), a conflict with another field manager, an API server that is unreachable or does not answer within --request-timeout (the error says which objects were applied and which not); for run, also when leadership was lost; 2 on usage errors (nothing is sent).`;
+Exit status: 0 when stopped by SIGINT/SIGTERM (run), when every object was applied or validated (install), or when the values were mapped (migrate); 1 on errors: for install, a missing permission (nothing applied), a conflict with another field manager, an object the API server finds invalid, an API server that is unreachable or does not answer within --request-timeout (the error says which objects were applied and which not); for run, also when leadership was lost; 2 on usage errors (nothing is sent).`;
   static override examples = [
     {
       description:
@@ -99,6 +99,11 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run), when every object was appli
       command:
         "kubectl certs approver run --node-name-pattern 'worker-\\d+' --allowed-ip-ranges 10.0.0.0/8 --deny",
     },
+  ];
+  static override usage = [
+    'approver run [RUN FLAGS]',
+    'approver install [INSTALL FLAGS] [-- RUN FLAGS...]',
+    'approver migrate --from-kubelet-csr-approver VALUES.yaml',
   ];
   // install takes approver run's flags after --.
   static override strict = false;
