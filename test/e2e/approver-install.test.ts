@@ -147,6 +147,19 @@ describe('approver install on a real API server', () => {
     expect(image()).toBe(before);
   });
 
+  it("the single executables' bundles (client-node evaluated from its own asset) apply as the npm bundle does", async () => {
+    const sea = new URL('../../plugin/sea/main.cjs', import.meta.url).pathname;
+    const r = await runCli(
+      ['approver', 'install', ...a.flags, '--dry-run=server', '--', '--deny', '--max-pending-per-node=3'],
+      admin,
+      {
+        script: sea,
+      },
+    );
+    expect(outcomes(r.stderr)).toEqual(Array(11).fill('unchanged'));
+    expect(r.code).toBe(0);
+  });
+
   it('--dry-run=server: an object the API server finds invalid fails there, and nothing is stored', async () => {
     // A Service name must be a DNS-1035 label; the other objects take a dot in their names.
     const dotted = `${a.name}.v2`;
