@@ -93,6 +93,7 @@ console.log(
 // so importing a name missing from this list fails the build instead of the executable.
 const CLIENT_NODE_EXPORTS = [
   'ApiextensionsV1Api',
+  'ApisApi',
   'ApiregistrationV1Api',
   'AppsV1Api',
   'AuthorizationV1Api',
@@ -101,6 +102,8 @@ const CLIENT_NODE_EXPORTS = [
   'CoreV1Api',
   'CustomObjectsApi',
   'KubeConfig',
+  'KubernetesObjectApi',
+  'PatchStrategy',
   'V1MicroTime',
   'VersionApi',
   'Watch',

@@ -28,12 +28,13 @@ export function withResolvConf(resolvConf: string, argv: string[]): string[] {
 export function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
-  opts: { input?: string; resolvConf?: string } = {},
+  /** script: another entry than the npm bundle's, e.g. the single executables' plugin/sea/main.cjs. */
+  opts: { input?: string; resolvConf?: string; script?: string } = {},
 ): Promise<CliResult> {
-  const { input, resolvConf } = opts;
+  const { input, resolvConf, script = CLI } = opts;
   const [cmd, ...argv] = resolvConf
-    ? withResolvConf(resolvConf, [process.execPath, CLI, ...args])
-    : [process.execPath, CLI, ...args];
+    ? withResolvConf(resolvConf, [process.execPath, script, ...args])
+    : [process.execPath, script, ...args];
   return new Promise((resolve, reject) => {
     const p = spawn(cmd as string, argv, {
       env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env },

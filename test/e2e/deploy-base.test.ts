@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { DEPLOY_BASE_FILE } from '../../plugin/src/approver/deploy-base.ts';
+import { forServedVersions } from '../../plugin/src/approver/served-versions.ts';
 import { sharedCluster } from './shared-cluster.ts';
 
 // deploy/base as a user applies it: the real kubectl builds it with its kustomize and applies it
 // (server-side) to the real API server, whose RBAC then answers what the approver's service account
-// may do. The sandbox is Kubernetes 1.20: the PodDisruptionBudget goes in as policy/v1beta1 there
-// (policy/v1 arrived in 1.21; clusters from 1.25 have only v1).
+// may do. The sandbox is Kubernetes 1.20: the PodDisruptionBudget goes in the version it serves
+// (policy/v1beta1; policy/v1 arrived in 1.21), chosen as approver install chooses it.
 const cluster = sharedCluster();
 const BASE = new URL('../../deploy/base', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'kc-deploy-'));
@@ -58,10 +59,13 @@ let rendered: Obj[];
 const applied = join(work, 'approver.yaml');
 beforeAll(() => {
   rendered = objectsOf(kubectl(['kustomize', BASE]));
-  const forOldServer = rendered.map((o) =>
-    o.kind === 'PodDisruptionBudget' ? { ...o, apiVersion: 'policy/v1beta1' } : o,
+  const served = kubectl(['api-versions']).split('\n').filter(Boolean);
+  writeFileSync(
+    applied,
+    forServedVersions(rendered, served)
+      .map((o) => `---\n${stringify(o)}`)
+      .join(''),
   );
-  writeFileSync(applied, forOldServer.map((o) => `---\n${stringify(o)}`).join(''));
   kubectl(['apply', '--server-side', '--field-manager=kubectl-certs', '-f', applied]);
 }, 120_000);
 afterAll(() => {

@@ -54,6 +54,21 @@ describe('kubectl runs the plugin', () => {
     );
   });
 
+  it('kubectl certs approver install passes what follows -- on to approver run in the pod', () => {
+    const r = kubectl(['certs', 'approver', 'install', '--dry-run=client', '-o', 'json', '--', '--deny']);
+    expect(r.code).toBe(0);
+    const { items } = JSON.parse(r.stdout) as {
+      items: { kind: string; spec: { template: { spec: { containers: { args: string[] }[] } } } }[];
+    };
+    const deployment = items.find((o) => o.kind === 'Deployment');
+    expect(deployment?.spec.template.spec.containers[0]?.args).toEqual([
+      'approver',
+      'run',
+      '--bind-address=:8080',
+      '--deny',
+    ]);
+  });
+
   it('kubectl certs version -o yaml gives both versions as data', () => {
     const r = kubectl(['certs', 'version', '-o', 'yaml']);
     expect(r.stdout).toMatch(/^clientVersion:\n {2}version: v0\.1\.0\n/);

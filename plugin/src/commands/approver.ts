@@ -1,24 +1,94 @@
 import { Args, Flags } from '@oclif/core';
-import { policyFlags, policyOptions, recheckFlags } from '../approve/policy-flags.ts';
+import { policyOptions } from '../approve/policy-flags.ts';
+import { defaultInstallSettings } from '../approver/install-objects.ts';
+import { leaseTimings, runFlags } from '../approver/run-flags.ts';
 import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
 import { UserError } from '../user-error.ts';
 
+const INSTALL_DEFAULTS = defaultInstallSettings('VERSION');
+
+/** Flags of install and of migrate; run's are in approver/run-flags.ts. */
+const installFlags = {
+  namespace: Flags.string({
+    char: 'n',
+    description: `Namespace of the approver (its Lease and Service too) (default: ${INSTALL_DEFAULTS.namespace}).`,
+    helpGroup: 'INSTALL',
+  }),
+  name: Flags.string({
+    description: `Name of every object install makes (default: ${INSTALL_DEFAULTS.name}).`,
+    helpGroup: 'INSTALL',
+  }),
+  image: Flags.string({
+    description: `Container image (default: the release's, ${INSTALL_DEFAULTS.image}).`,
+    helpGroup: 'INSTALL',
+  }),
+  replicas: Flags.integer({
+    description: `Replicas of the Deployment (default: ${INSTALL_DEFAULTS.replicas}).`,
+    min: 1,
+    helpGroup: 'INSTALL',
+  }),
+  'dry-run': Flags.string({
+    description:
+      'client: print the objects (-o yaml|json), send nothing; server: the API server validates every object and stores nothing; none: apply.',
+    options: ['none', 'client', 'server'],
+    default: 'none',
+    helpGroup: 'INSTALL',
+  }),
+  'force-conflicts': Flags.boolean({
+    description:
+      'Take the fields another field manager owns (as kubectl apply --server-side --force-conflicts).',
+    helpGroup: 'INSTALL',
+  }),
+};
+const migrateFlags = {
+  'from-kubelet-csr-approver': Flags.string({
+    description: "kubelet-csr-approver's Helm values file (- for standard input).",
+    helpGroup: 'MIGRATE',
+  }),
+};
+
+type Action = 'run' | 'install' | 'migrate';
+/** Which action each flag belongs to (the global flags belong to all). */
+const FLAG_ACTION: Record<string, Action> = Object.fromEntries([
+  ...Object.keys(runFlags).map((f) => [f, 'run'] as const),
+  ...Object.keys(installFlags).map((f) => [f, 'install'] as const),
+  ...Object.keys(migrateFlags).map((f) => [f, 'migrate'] as const),
+]);
+
 export default class Approver extends BaseCommand {
   static override summary =
-    'Run the approver in the cluster (approver run), or map a kubelet-csr-approver setup to it (approver migrate).';
-  // migrate: prints our equivalent of a kubelet-csr-approver Helm values file, and where ours is stricter.
+    'Run the approver in the cluster (approver run), install it there (approver install), or map a kubelet-csr-approver setup to it (approver migrate).';
   static override description =
     `approver run: a long-running approver for kubelet serving CSRs, meant to run as a Deployment with 2 or more replicas. Every replica watches CSRs and Nodes; only the holder of a coordination.k8s.io/v1 Lease (leader election as client-go does it) decides and writes, with the checks of approve-serving. Every decision is recorded as an Event on the CSR (reasons KubectlCertsApproved, KubectlCertsRefused, KubectlCertsSuperseded; see kubectl describe csr). Of the pending CSRs of one node asking for the same names only the newest is decided (the older are superseded); a node with more than --max-pending-per-node pending requests has only its newest decided. It serves /metrics (Prometheus), /healthz and /readyz on --bind-address. SIGTERM releases the Lease (another replica takes over at once) and exits 0; losing the Lease exits 1.
 
+approver install [-- RUN-FLAGS...]: applies the objects of deploy/base (Namespace, ServiceAccount, ClusterRole and binding, Roles for the Lease and for Events, a Deployment running approver run, PodDisruptionBudget, Service for /metrics) with server-side apply, field manager kubectl-certs. Flags after -- go to approver run in the pod (checked here first). The PodDisruptionBudget is policy/v1, or policy/v1beta1 where the server serves only that (before Kubernetes 1.21). It first checks every permission it needs (get and patch each object, create those not there yet) and applies nothing when one is missing. One line per object on stderr: created, configured or unchanged; a field owned by another field manager stops the install (409) and names the manager; --force-conflicts takes the field. -o yaml|json prints the objects install applies (as sent); with --dry-run=client it sends nothing (no kubeconfig needed); with --dry-run=server the API server validates each object and stores nothing (objects in a namespace that does not exist yet cannot be validated: it says so).
+
 approver migrate --from-kubelet-csr-approver values.yaml: reads kubelet-csr-approver's Helm values (providerRegex, providerIpPrefixes, maxExpirationSeconds, bypassDnsResolution, ignoreNonSystemNode, allowedDnsNames, bypassHostnameCheck, skipDenyStep), prints the equivalent approver run command and, per setting, whether ours behaves the same or is stricter. It reads no cluster.
 
-Exit status: 0 when stopped by SIGINT/SIGTERM (run) or when the values were mapped (migrate), 1 on errors or when leadership was lost, 2 on usage errors.`;
+Exit status: 0 when stopped by SIGINT/SIGTERM (run), when every object was applied or validated (install), or when the values were mapped (migrate); 1 on errors: for install, a missing permission (nothing applied), a conflict with another field manager, an object the API server finds invalid, an API server that is unreachable or does not answer within --request-timeout (the error says which objects were applied and which not); for run, also when leadership was lost; 2 on usage errors (nothing is sent).`;
   static override examples = [
     {
       description:
         'Run it with the defaults of client-go leader election (15s lease, 10s renew deadline, 2s retry):',
       command: 'kubectl certs approver run --lease-namespace kube-system',
+    },
+    {
+      description: 'Install it in the cluster (namespace kubectl-certs, two replicas of the release image):',
+      command: 'kubectl certs approver install',
+    },
+    {
+      description: 'Install it with flags for approver run (after --), from your own registry:',
+      command:
+        "kubectl certs approver install --image registry.example/kubectl-certs:v1 -- --deny --node-name-pattern 'worker-\\d+'",
+    },
+    {
+      description: 'What it would apply, without a cluster (the same objects as deploy/base):',
+      command: 'kubectl certs approver install --dry-run=client -o yaml',
+    },
+    {
+      description: 'Every object validated by the API server, nothing stored:',
+      command: 'kubectl certs approver install --dry-run=server',
     },
     {
       description: "What to run instead of kubelet-csr-approver's Helm release, and where ours is stricter:",
@@ -30,77 +100,50 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run) or when the values were mapp
         "kubectl certs approver run --node-name-pattern 'worker-\\d+' --allowed-ip-ranges 10.0.0.0/8 --deny",
     },
   ];
+  static override usage = [
+    'approver run [RUN FLAGS]',
+    'approver install [INSTALL FLAGS] [-- RUN FLAGS...]',
+    'approver migrate --from-kubelet-csr-approver VALUES.yaml',
+  ];
+  // install takes approver run's flags after --.
+  static override strict = false;
   static override args = {
     action: Args.string({
-      description: 'run: the approver; migrate: map a kubelet-csr-approver values file.',
-      options: ['run', 'migrate'],
+      description:
+        'run: the approver; install: apply it to the cluster; migrate: map a kubelet-csr-approver values file.',
+      options: ['run', 'install', 'migrate'],
       required: true,
     }),
   };
-  static override flags = {
-    ...policyFlags,
-    ...recheckFlags,
-    'lease-namespace': Flags.string({
-      description: "Namespace of the Lease (default: $POD_NAMESPACE, the pod's namespace, else default).",
-    }),
-    'lease-name': Flags.string({ description: 'Name of the Lease.', default: 'kubectl-certs-approver' }),
-    identity: Flags.string({ description: "This replica's holderIdentity (default: hostname_<random>)." }),
-    'leader-elect-lease-duration': Flags.string({
-      description: 'How long followers wait after the last renewal before taking over.',
-      default: '15s',
-    }),
-    'leader-elect-renew-deadline': Flags.string({
-      description: 'How long the leader keeps trying to renew before it stops leading.',
-      default: '10s',
-    }),
-    'leader-elect-retry-period': Flags.string({
-      description: 'Time between tries to acquire or renew.',
-      default: '2s',
-    }),
-    'bind-address': Flags.string({
-      description: 'host:port serving /metrics, /healthz and /readyz.',
-      default: ':8080',
-    }),
-    'max-pending-per-node': Flags.integer({
-      description: 'Most distinct pending requests of one node decided at once (a flood stops there).',
-      default: 5,
-      min: 1,
-    }),
-    'deny-superseded': Flags.boolean({
-      description: 'Mark superseded CSRs (an older request of a node for the same names) Denied.',
-    }),
-    'kubelet-probe-interval': Flags.string({
-      description:
-        "How often the leader reads each kubelet's serving certificate over TLS, for the self-signed metric (0: never).",
-      default: '5m',
-    }),
-    'kubelet-probe-concurrency': Flags.integer({
-      description: 'Kubelets probed at once.',
-      default: 8,
-      min: 1,
-      max: 256,
-    }),
-    'from-kubelet-csr-approver': Flags.string({
-      description: "migrate: kubelet-csr-approver's Helm values file (- for standard input).",
-    }),
-  };
+  static override flags = { ...runFlags, ...installFlags, ...migrateFlags };
 
   async run(): Promise<void> {
-    const { flags, args } = await this.parse(Approver);
+    const { flags, args, argv, raw } = await this.parse(Approver);
+    const action = args.action as Action;
+    checkFlagsBelongTo(action, raw);
+    const extra = argv.slice(1) as string[];
+    if (action !== 'install' && extra.length)
+      throw new UserError(`approver ${action} takes no more arguments: ${extra.join(' ')}`, 2);
     const g = this.globals(flags);
-    if (args.action === 'migrate') return migrate(this, flags['from-kubelet-csr-approver'], g.output);
-    if (flags['from-kubelet-csr-approver'])
-      throw new UserError('--from-kubelet-csr-approver goes with approver migrate, not approver run', 2);
-    const lease = {
-      leaseDurationMs: parseDuration(flags['leader-elect-lease-duration'], '--leader-elect-lease-duration'),
-      renewDeadlineMs: parseDuration(flags['leader-elect-renew-deadline'], '--leader-elect-renew-deadline'),
-      retryPeriodMs: parseDuration(flags['leader-elect-retry-period'], '--leader-elect-retry-period'),
-    };
-    if (!(lease.leaseDurationMs > lease.renewDeadlineMs && lease.renewDeadlineMs > lease.retryPeriodMs * 1.2))
-      throw new UserError(
-        'leader election needs --leader-elect-lease-duration > --leader-elect-renew-deadline > 1.2 x --leader-elect-retry-period (as client-go)',
-        2,
+    if (action === 'migrate') return migrate(this, flags['from-kubelet-csr-approver'], g.output);
+    if (action === 'install') {
+      const { install } = await import('../approver/install-command.ts');
+      return install(
+        {
+          namespace: flags.namespace,
+          name: flags.name,
+          image: flags.image,
+          replicas: flags.replicas,
+          runArgs: extra,
+          dryRun: flags['dry-run'] as 'none' | 'client' | 'server',
+          force: flags['force-conflicts'],
+          version: this.config.version,
+        },
+        g,
+        (line) => this.log(line),
       );
+    }
+    const lease = leaseTimings(flags);
     const options = await policyOptions(flags);
     const { loadKubeConfig } = await import('../kube/kubeconfig.ts');
     const { runApprover } = await import('../approver/approver.ts');
@@ -151,6 +194,19 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run) or when the values were mapp
     });
     if (outcome === 'lost') throw new UserError('lost the Lease: stopping so that another replica leads');
     process.stderr.write('stopped\n');
+  }
+}
+
+/** A flag of another action is a usage error (they share one class, see docs/approver.md). */
+function checkFlagsBelongTo(action: Action, raw: readonly { type: string; flag?: string }[]): void {
+  for (const r of raw) {
+    const owner = r.type === 'flag' && r.flag ? FLAG_ACTION[r.flag] : undefined;
+    if (!owner || owner === action) continue;
+    const hint =
+      action === 'install' && owner === 'run'
+        ? ` (pass approver run's flags after --: approver install -- --${r.flag} ...)`
+        : '';
+    throw new UserError(`--${r.flag} goes with approver ${owner}, not approver ${action}${hint}`, 2);
   }
 }
 
