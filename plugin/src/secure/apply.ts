@@ -61,6 +61,7 @@ export async function applySecure(
         kc,
         legs.flatMap((l) => l.saved),
         s.waitMs,
+        s.timeoutMs,
       )
     : undefined;
   return report(kubelet, failure, rolledBack, s.output);

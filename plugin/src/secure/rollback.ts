@@ -31,25 +31,27 @@ const CONTROLLER_ANNOTATION = /^deployment\.kubernetes\.io\//;
  * Puts back what --apply changed, newest first: an object that did not exist is deleted, any
  * other is replaced by its saved self (with the current resourceVersion, so a change by someone
  * else meanwhile is a conflict, not overwritten blindly). A restored Deployment is waited for
- * until it has rolled back out. `timeoutMs` bounds each request and each rollout. Never throws:
- * what could not be restored is in `failed`, with the API server's words.
+ * until it has rolled back out. `timeoutMs` bounds each rollout, `requestTimeoutMs` each request
+ * (--timeout and --request-timeout). Never throws: what could not be restored is in `failed`, with
+ * the API server's words.
  */
 export async function rollback(
   kc: KubeConfig,
   saved: SavedObject[],
   timeoutMs: number,
+  requestTimeoutMs = timeoutMs,
 ): Promise<RollbackResult> {
   const result: RollbackResult = { restored: [], failed: [] };
   for (const s of [...saved].reverse()) {
     const object = describeObject(s);
     try {
-      await restore(kc, s, timeoutMs);
+      await restore(kc, s, requestTimeoutMs);
       if (s.kind === 'Deployment' && s.before) {
         const rolled = await waitForRollout(
           kc,
           { namespace: s.namespace ?? '', name: s.name },
           timeoutMs,
-          timeoutMs,
+          requestTimeoutMs,
           () => {},
         );
         if (!rolled.ok) {
