@@ -76,10 +76,13 @@ function refuseExternalManager(plan: SecurePlan): void {
   );
 }
 
-/** What --apply writes to the Deployment, asked of the API server before anything is written. */
+/**
+ * What --apply does to the Deployment (read it, patch it, and replace it should it roll back),
+ * asked of the API server before anything is written.
+ */
 async function requireWritePermissions(kc: KubeConfig, plan: SecurePlan, timeoutMs: number): Promise<void> {
   const { namespace, name } = plan.metricsServer;
-  const perms: Permission[] = ['get', 'patch'].map((verb) => ({
+  const perms: Permission[] = ['get', 'patch', 'update'].map((verb) => ({
     verb,
     group: 'apps',
     resource: 'deployments',
