@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +14,7 @@ import { podImages } from '../sandbox/paths.ts';
 import { issue, makeCa } from '../sandbox/pki.ts';
 import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
-import { runCli } from './cli.ts';
+import { CLI, runCli } from './cli.ts';
 
 // `secure metrics-server --apply` on a cluster of its own with kube-scheduler and two real nodes:
 // ms-boot asks for a CA-signed serving certificate (its CSR waits for approval), ms-self serves a
@@ -399,6 +400,34 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
       );
       expect(r.stdout).toContain('  rolled back: Deployment kube-system/metrics-server restored\n');
       expect(r.code).toBe(4);
+      expect(await args()).toEqual(RELEASE_ARGS);
+    } finally {
+      for (const n of nodes) await kubectl(['uncordon', n.name]);
+    }
+  });
+
+  it('SIGINT while waiting for the rollout rolls back what was applied', async () => {
+    await originalDeployment();
+    for (const n of nodes) await kubectl(['cordon', n.name]);
+    try {
+      const cli = spawn(process.execPath, [CLI, ...APPLY, '--force-conflicts', '--timeout', '120s'], {
+        env: { PATH: process.env.PATH, HOME: '/nonexistent', ...admin },
+      });
+      let stdout = '';
+      let stderr = '';
+      cli.stdout.on('data', (d) => (stdout += d));
+      // Interrupted once the patch is in and the rollout is being waited for.
+      cli.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('Waiting for deployment') && !cli.killed) cli.kill('SIGINT');
+      });
+      const [code] = (await once(cli, 'close')) as [number];
+      expect(stderr).toContain('SIGINT: stopping; what --apply changed is rolled back');
+      expect(stderr).toMatch(
+        /^error: the kubelet leg failed: the rollout did not finish: interrupted \(SIGINT\): /m,
+      );
+      expect(stdout).toContain('  rolled back: Deployment kube-system/metrics-server restored\n');
+      expect(code).toBe(4);
       expect(await args()).toEqual(RELEASE_ARGS);
     } finally {
       for (const n of nodes) await kubectl(['uncordon', n.name]);

@@ -97,6 +97,7 @@ Exit status: 0 when both legs verify already (and with --print-values), and afte
     if (flags['print-values'] && (flags.apply || flags['dry-run'] !== 'none'))
       throw new UserError('--print-values prints chart values: it does not go with --apply or --dry-run', 2);
     const dryRun = flags['dry-run'] as 'none' | 'client' | 'server';
+    const interrupt = new AbortController();
     const apply =
       flags.apply || dryRun !== 'none'
         ? {
@@ -106,8 +107,23 @@ Exit status: 0 when both legs verify already (and with --print-values), and afte
             concurrency: flags.concurrency,
             waitMs: parseDuration(flags.timeout, '--timeout'),
             progress: (line: string) => process.stderr.write(`${line}\n`),
+            signal: interrupt.signal,
           }
         : undefined;
+    // The first SIGINT ends the waits and rolls back what was applied; a second one ends the process.
+    if (apply && dryRun === 'none')
+      process.on('SIGINT', () => {
+        if (interrupt.signal.aborted) {
+          process.stderr.write(
+            'error: interrupted again: the roll-back was not finished; the plan (kubectl certs secure metrics-server) shows what is left\n',
+          );
+          process.exit(130);
+        }
+        process.stderr.write(
+          'SIGINT: stopping; what --apply changed is rolled back (SIGINT again to quit at once)\n',
+        );
+        interrupt.abort();
+      });
     const { secureMetricsServer } = await import('../secure/secure-metrics-server.ts');
     const { output, warnings, exitCode } = await secureMetricsServer({
       ...g,

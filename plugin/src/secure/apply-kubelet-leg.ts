@@ -13,7 +13,7 @@ import { applyConflicts } from '../kube/apply-conflict.ts';
 import { FIELD_MANAGER, serverSideApply } from '../kube/server-side-apply.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { UserError } from '../user-error.ts';
-import { pollUntil } from './poll.ts';
+import { INTERRUPTED, pollUntil } from './poll.ts';
 import { EXIT_CHANGES } from './render.ts';
 import { waitForRollout } from './rollout.ts';
 import type { LegResult } from './saved-object.ts';
@@ -29,6 +29,8 @@ export interface KubeletLegSettings {
   /** Each wait: kubelets serving their new certificates, the rollout. */
   waitMs: number;
   progress: (line: string) => void;
+  /** Aborted on SIGINT: waits end at once; after the patch, the caller rolls back. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface KubeletLegResult extends LegResult {
@@ -63,6 +65,10 @@ export async function applyKubeletLeg(
   const approvals = await approvePending(kc, s);
   const approvedNodes = approvals.filter((a) => a.action === 'approved').map((a) => a.node);
   const plan = approvedNodes.length ? await waitForCertificates(replan, approvedNodes, s) : first;
+  if (s.signal?.aborted)
+    throw new UserError(
+      `${INTERRUPTED} before the Deployment was changed: nothing was changed but approvals`,
+    );
   const k = plan.kubeletLeg;
   const refusal = blockedBecause(plan);
   if (refusal && s.dryRun === 'none') throw new UserError(refusal, EXIT_CHANGES);
@@ -95,7 +101,7 @@ export async function applyKubeletLeg(
   s.progress(
     `applied Deployment ${ref.namespace}/${ref.name} (server-side apply, field manager ${FIELD_MANAGER}): ${k.changes.join('; ')}`,
   );
-  const rolled = await waitForRollout(kc, ref, s.waitMs, s.timeoutMs, s.progress);
+  const rolled = await waitForRollout(kc, ref, s.waitMs, s.timeoutMs, s.progress, s.signal);
   return rolled.ok ? out : { ...out, failure: `the rollout did not finish: ${rolled.reason}` };
 }
 
@@ -145,13 +151,17 @@ async function waitForCertificates(
 ): Promise<SecurePlan> {
   let last: SecurePlan | undefined;
   s.progress(`waiting for the kubelets of ${nodes.join(', ')} to serve their approved certificates`);
-  await pollUntil(s.waitMs, async () => {
-    last = await replan();
-    const still = last.kubelets.filter((k) => nodes.includes(k.node) && !k.verifies);
-    return still.length === 0
-      ? { done: true, outcome: { ok: true } }
-      : { done: false, reason: still.map((k) => `${k.node}: ${k.reason}`).join('; ') };
-  });
+  await pollUntil(
+    s.waitMs,
+    async () => {
+      last = await replan();
+      const still = last.kubelets.filter((k) => nodes.includes(k.node) && !k.verifies);
+      return still.length === 0
+        ? { done: true, outcome: { ok: true } }
+        : { done: false, reason: still.map((k) => `${k.node}: ${k.reason}`).join('; ') };
+    },
+    s.signal,
+  );
   return last ?? (await replan());
 }
 

@@ -20,6 +20,8 @@ export interface ApplySettings {
   /** --timeout: each wait (certificates, rollout, verification, the rollback's rollout). */
   waitMs: number;
   progress: (line: string) => void;
+  /** Aborted on SIGINT: the waits end, and what was applied is rolled back. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface CommandResult {
@@ -51,7 +53,7 @@ export async function applySecure(
   if (!failure && kubelet.saved.length) {
     const accepted = new Set(kubelet.plan.kubeletLeg.accepted.map((a) => a.node));
     const nodes = kubelet.plan.kubelets.map((k) => k.node).filter((n) => !accepted.has(n));
-    const verified = await waitForMetrics(kc, nodes, s.waitMs, s.timeoutMs, s.progress);
+    const verified = await waitForMetrics(kc, nodes, s.waitMs, s.timeoutMs, s.progress, s.signal);
     if (!verified.ok) failure = `not verified: ${verified.reason}`;
   }
   // Then the APIService leg: once the kubelet leg verifies, it is applied here, pushes its

@@ -29,8 +29,8 @@ const CONTROLLER_ANNOTATION = /^deployment\.kubernetes\.io\//;
 
 /**
  * Puts back what --apply changed, newest first: an object that did not exist is deleted, any
- * other is replaced by its saved self (with the current resourceVersion, so a change by someone
- * else meanwhile is a conflict, not overwritten blindly). A restored Deployment is waited for
+ * other is replaced by its saved self (spec and all, read again for its resourceVersion when its
+ * controller wrote it meanwhile). A restored Deployment is waited for
  * until it has rolled back out. `timeoutMs` bounds each rollout, `requestTimeoutMs` each request
  * (--timeout and --request-timeout). Never throws: what could not be restored is in `failed`, with
  * the API server's words.
@@ -45,7 +45,7 @@ export async function rollback(
   for (const s of [...saved].reverse()) {
     const object = describeObject(s);
     try {
-      await restore(kc, s, requestTimeoutMs);
+      await restoreRetryingConflicts(kc, s, requestTimeoutMs);
       if (s.kind === 'Deployment' && s.before) {
         const rolled = await waitForRollout(
           kc,
@@ -68,6 +68,20 @@ export async function rollback(
     }
   }
   return result;
+}
+
+// Right after a change its controller writes the object too (a Deployment's status and revision
+// annotation), so a replace made from an older read meets a 409: read again and replace again.
+const CONFLICT_ATTEMPTS = 5;
+
+async function restoreRetryingConflicts(kc: KubeConfig, s: SavedObject, timeoutMs: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await restore(kc, s, timeoutMs);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409 || attempt >= CONFLICT_ATTEMPTS) throw e;
+    }
+  }
 }
 
 async function restore(kc: KubeConfig, s: SavedObject, timeoutMs: number): Promise<void> {

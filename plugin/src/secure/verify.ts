@@ -16,22 +16,27 @@ export async function waitForMetrics(
   timeoutMs: number,
   requestTimeoutMs: number,
   progress: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<Outcome> {
   let shown = '';
-  return pollUntil<Outcome>(timeoutMs, async () => {
-    const answer = await readMetricsApi(kc, requestTimeoutMs);
-    const missing = answer.ok ? nodes.filter((n) => !answer.nodes.includes(n)) : [];
-    const reason = answer.ok
-      ? `${METRICS_NODES_PATH} through the API server lists ${nodes.length - missing.length} of ${nodes.length} nodes; missing: ${missing.join(', ')}`
-      : `${METRICS_NODES_PATH} through the API server failed: ${answer.error}`;
-    if (answer.ok && missing.length === 0) {
-      progress(`${METRICS_NODES_PATH} through the API server lists every node (${nodes.length})`);
-      return { done: true, outcome: { ok: true } };
-    }
-    if (reason !== shown) {
-      shown = reason;
-      progress(shown);
-    }
-    return { done: false, reason };
-  });
+  return pollUntil<Outcome>(
+    timeoutMs,
+    async () => {
+      const answer = await readMetricsApi(kc, requestTimeoutMs);
+      const missing = answer.ok ? nodes.filter((n) => !answer.nodes.includes(n)) : [];
+      const reason = answer.ok
+        ? `${METRICS_NODES_PATH} through the API server lists ${nodes.length - missing.length} of ${nodes.length} nodes; missing: ${missing.join(', ')}`
+        : `${METRICS_NODES_PATH} through the API server failed: ${answer.error}`;
+      if (answer.ok && missing.length === 0) {
+        progress(`${METRICS_NODES_PATH} through the API server lists every node (${nodes.length})`);
+        return { done: true, outcome: { ok: true } };
+      }
+      if (reason !== shown) {
+        shown = reason;
+        progress(shown);
+      }
+      return { done: false, reason };
+    },
+    signal,
+  );
 }
