@@ -295,6 +295,15 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
       },
     ]);
     expect(await args()).toEqual(RELEASE_ARGS);
+    // As a table: the plan first, then the same object as YAML.
+    const table = await runCli([...APPLY.filter((a) => a !== '--apply'), '--dry-run=client'], admin);
+    const [plan, objects] = table.stdout.split(
+      '\nWould apply (server-side apply, field manager kubectl-certs; --dry-run=client: nothing was sent):\n---\n',
+    );
+    expect(plan).toMatch(/^metrics-server: Deployment kube-system\/metrics-server\n/);
+    expect(plan).toContain('This is the plan: nothing was changed.\n');
+    expect(parse(objects as string)).toEqual(list.items[0]);
+    expect(table.code).toBe(3);
   });
 
   it('a field kubectl apply owns is a conflict: the manager and the field are named, nothing is forced', async () => {
@@ -320,6 +329,15 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
     );
     expect(await args()).toEqual(RELEASE_ARGS);
     expect(await managers()).not.toContain('kubectl-certs');
+    // Without the allowance, the self-signed kubelet is a warning: a dry run refuses nothing.
+    const blocked = await runCli(
+      ['secure', 'metrics-server', '--dry-run=server', '--force-conflicts'],
+      admin,
+    );
+    expect(blocked.stderr).toMatch(/^warning: the kubelet leg is blocked: .*ms-self would fail verification/);
+    expect(blocked.stdout).toContain('The API server would store (--dry-run=server: nothing was changed):\n');
+    expect(blocked.stdout).toContain(`- ${CA_FLAG}\n`);
+    expect(blocked.code).toBe(3);
   });
 
   it('applies the edit under kubectl-certs, waits for the rollout, and verifies through the real aggregator', async () => {

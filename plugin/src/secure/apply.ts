@@ -121,8 +121,11 @@ function wouldApply(plan: SecurePlan): object[] {
 function serverDryRun(leg: KubeletLegResult, output: OutputFormat): CommandResult {
   const stored = leg.stored ? [leg.stored] : [];
   const approvals = leg.approvals.filter((a) => a.action === 'would approve');
+  // The approvals were only decided: a kubelet waiting for one still blocks, and --apply would wait for it.
+  const refusal = blockedBecause(leg.plan);
+  const warnings = refusal ? `warning: ${refusal}\n` : '';
   if (output !== 'table')
-    return { output: `${renderData(list(stored), output)}\n`, warnings: '', exitCode: exitOf(stored) };
+    return { output: `${renderData(list(stored), output)}\n`, warnings, exitCode: exitOf(stored) };
   const lines = [
     ...approvals.map((a) => `would approve ${a.name} (${a.node})`),
     ...(leg.stored
@@ -132,7 +135,7 @@ function serverDryRun(leg: KubeletLegResult, output: OutputFormat): CommandResul
         ]
       : ['Nothing to apply: the kubelet leg verifies already.']),
   ];
-  return { output: `${lines.join('\n')}\n`, warnings: '', exitCode: exitOf(stored) };
+  return { output: `${lines.join('\n')}\n`, warnings, exitCode: exitOf(stored) };
 }
 
 /** The stored Deployment's containers (args, mounts) and volumes: what the edit is about. */
