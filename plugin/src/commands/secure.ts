@@ -1,18 +1,37 @@
 import { Args, Flags } from '@oclif/core';
+import { policyFlags, policyOptions } from '../approve/policy-flags.ts';
 import { BaseCommand } from '../base-command.ts';
+import { parseDuration } from '../duration.ts';
 import { UserError } from '../user-error.ts';
 
+// --deny has no place here: --apply approves what is safe and leaves the rest Pending.
+const { deny: _deny, ...approvalFlags } = policyFlags;
+
 export default class Secure extends BaseCommand {
-  static override summary = 'Plan how to turn on TLS verification on both legs of metrics-server.';
+  static override summary = 'Plan, and apply, TLS verification on both legs of metrics-server.';
   static override description =
     `Reads the cluster and shows what stands between metrics-server and verified TLS on its two legs, and what would change:
   - the kubelet leg: whether each kubelet would pass verification with the cluster CA (inspect-kubelet's verdicts), which kubelets must first ask for CA-signed certificates (serverTLSBootstrap: true, with kubeadm's steps), and the Deployment edit as a diff (the fixes of kubectl certs lint: --kubelet-certificate-authority, the kube-root-ca.crt mount, --kubelet-insecure-tls removed);
   - the APIService leg: what the v1beta1.metrics.k8s.io APIService lacks (caBundle, insecureSkipTLSVerify, a serving certificate from a CA) and the steps that give it.
-It finds metrics-server by the labels of the release manifests (k8s-app=metrics-server) and of the Helm chart (app.kubernetes.io/name=metrics-server), in every namespace unless -n is given. Nothing is written: this is the plan.
+It finds metrics-server by the labels of the release manifests (k8s-app=metrics-server) and of the Helm chart (app.kubernetes.io/name=metrics-server), in every namespace unless -n is given. Without --apply nothing is written: this is the plan.
 
-Exit status: 0 when both legs verify already (and with --print-values), 3 when something is to change or blocks it, 1 on errors (none or several metrics-server found, RBAC, the API server).`;
+--apply does the kubelet leg: it approves what approve-serving finds safe among the pending kubelet-serving CSRs (the same policy and flags; undecided CSRs are never written), refuses while a kubelet would fail verification (unless --allow-unverified-nodes names it), then patches the Deployment by server-side apply under the field manager kubectl-certs (only the fields it changes), waits for the rollout, and waits until GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node. If the rollout or that check fails within --timeout, the Deployment is put back as it was and the reason is given in the API server's words; so it is on SIGINT while it waits. It refuses a Deployment that Helm, Argo CD or Flux manages (use --print-values), and a field owned by another field manager (a 409 conflict) unless --force-conflicts. --dry-run=client prints the objects it would apply without sending anything; --dry-run=server sends them with dryRun=All and prints what the API server would store.
+
+Exit status: 0 when both legs verify already (and with --print-values), and after --apply when what it changed rolled out and verified; 3 when something is to change or blocks it (also: a dry run with changes, a kubelet that would fail verification, a Deployment another tool manages); 4 when --apply rolled back (the rollout or the verification failed; everything it changed was put back); 5 when the roll-back itself failed (stderr says what is left); 1 on errors (none or several metrics-server found, RBAC: the missing permission, the API server, a field-manager conflict); 2 on usage errors.`;
   static override examples = [
     { description: 'The plan:', command: 'kubectl certs secure metrics-server' },
+    {
+      description: 'Apply the kubelet leg, verify it through the aggregator, roll back if it fails:',
+      command: 'kubectl certs secure metrics-server --apply',
+    },
+    {
+      description: 'The objects --apply would send, as YAML, without sending anything:',
+      command: 'kubectl certs secure metrics-server --dry-run=client -o yaml',
+    },
+    {
+      description: 'What the API server would store, nothing changed:',
+      command: 'kubectl certs secure metrics-server --dry-run=server',
+    },
     {
       description: 'A metrics-server of another name, as JSON:',
       command: 'kubectl certs secure metrics-server -n monitoring --name ms -o json',
@@ -22,8 +41,8 @@ Exit status: 0 when both legs verify already (and with --print-values), 3 when s
       command: 'kubectl certs secure metrics-server --print-values > metrics-server-values.yaml',
     },
     {
-      description: 'Accept that one node is not verified yet:',
-      command: 'kubectl certs secure metrics-server --allow-unverified-nodes worker-3',
+      description: 'Apply although one node is not verified yet (metrics-server stops scraping it):',
+      command: 'kubectl certs secure metrics-server --apply --allow-unverified-nodes worker-3',
     },
   ];
   static override args = {
@@ -45,6 +64,26 @@ Exit status: 0 when both legs verify already (and with --print-values), 3 when s
       delimiter: ',',
     }),
     'kubelet-timeout': Flags.string({ description: 'How long to wait for each kubelet.', default: '5s' }),
+    apply: Flags.boolean({
+      description:
+        'Do the kubelet leg: approve safe kubelet-serving CSRs, patch the Deployment (server-side apply), wait for its rollout, verify through the aggregator; roll back on failure.',
+    }),
+    'dry-run': Flags.string({
+      description:
+        'With --apply (or instead of it): client prints the objects it would apply and sends nothing; server sends them with dryRun=All; none writes.',
+      options: ['none', 'client', 'server'],
+      default: 'none',
+    }),
+    timeout: Flags.string({
+      description:
+        '--apply: how long to wait for each of: kubelets serving approved certificates, the rollout, the verification, a roll-back.',
+      default: '5m',
+    }),
+    'force-conflicts': Flags.boolean({
+      description:
+        '--apply: take over fields another field manager owns (as kubectl apply --server-side --force-conflicts).',
+    }),
+    ...approvalFlags,
     'print-values': Flags.boolean({
       description:
         'Print the metrics-server Helm chart values that give the same end state (for a Helm release, or an Argo CD or Flux source) instead of the plan; kubelets that would fail are warned about on stderr.',
@@ -55,6 +94,36 @@ Exit status: 0 when both legs verify already (and with --print-values), 3 when s
     const { flags } = await this.parse(Secure);
     const g = this.globals(flags);
     if (flags.name && flags.selector) throw new UserError('--name and --selector do not go together', 2);
+    if (flags['print-values'] && (flags.apply || flags['dry-run'] !== 'none'))
+      throw new UserError('--print-values prints chart values: it does not go with --apply or --dry-run', 2);
+    const dryRun = flags['dry-run'] as 'none' | 'client' | 'server';
+    const interrupt = new AbortController();
+    const apply =
+      flags.apply || dryRun !== 'none'
+        ? {
+            dryRun,
+            forceConflicts: flags['force-conflicts'],
+            policy: await policyOptions(flags),
+            concurrency: flags.concurrency,
+            waitMs: parseDuration(flags.timeout, '--timeout'),
+            progress: (line: string) => process.stderr.write(`${line}\n`),
+            signal: interrupt.signal,
+          }
+        : undefined;
+    // The first SIGINT ends the waits and rolls back what was applied; a second one ends the process.
+    if (apply && dryRun === 'none')
+      process.on('SIGINT', () => {
+        if (interrupt.signal.aborted) {
+          process.stderr.write(
+            'error: interrupted again: the roll-back was not finished; the plan (kubectl certs secure metrics-server) shows what is left\n',
+          );
+          process.exit(130);
+        }
+        process.stderr.write(
+          'SIGINT: stopping; what --apply changed is rolled back (SIGINT again to quit at once)\n',
+        );
+        interrupt.abort();
+      });
     const { secureMetricsServer } = await import('../secure/secure-metrics-server.ts');
     const { output, warnings, exitCode } = await secureMetricsServer({
       ...g,
@@ -64,6 +133,7 @@ Exit status: 0 when both legs verify already (and with --print-values), 3 when s
       allowUnverifiedNodes: flags['allow-unverified-nodes'] ?? [],
       kubeletTimeout: flags['kubelet-timeout'],
       printValues: flags['print-values'],
+      apply,
     });
     if (warnings) process.stderr.write(warnings);
     process.stdout.write(output);

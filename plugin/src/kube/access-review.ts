@@ -26,6 +26,19 @@ export async function requirePermissions(
   timeoutMs: number,
   grant = 'kubectl certs rbac --user <you>',
 ): Promise<void> {
+  const missing = await firstMissingPermission(api, perms, timeoutMs);
+  if (missing)
+    throw new UserError(
+      `missing permission: ${describePermission(missing)}; grant the approver role with: ${grant} | kubectl apply -f -`,
+    );
+}
+
+/** The first of `perms` the API server says we may not do (SelfSubjectAccessReview), if any. */
+export async function firstMissingPermission(
+  api: AuthorizationV1Api,
+  perms: readonly Permission[],
+  timeoutMs: number,
+): Promise<Permission | undefined> {
   for (const p of perms) {
     const review = await withTimeout(
       api.createSelfSubjectAccessReview({
@@ -47,12 +60,9 @@ export async function requirePermissions(
       timeoutMs,
       'checking permissions',
     );
-    if (!review.status?.allowed) {
-      throw new UserError(
-        `missing permission: ${describePermission(p)}; grant the approver role with: ${grant} | kubectl apply -f -`,
-      );
-    }
+    if (!review.status?.allowed) return p;
   }
+  return undefined;
 }
 
 /** What `approver run` needs besides an approver's permissions: its Lease, and Events on CSRs. */

@@ -2,6 +2,10 @@ import type { SecurePlan } from '@kubectl-certs/core';
 
 /** 0: both legs verify today; 3: something to change, or something that blocks it (see --help). */
 export const EXIT_CHANGES = 3;
+/** --apply changed something that did not roll out or verify, and put everything back. */
+export const EXIT_ROLLED_BACK = 4;
+/** --apply could not put everything back: what is left is said on stderr. */
+export const EXIT_ROLLBACK_INCOMPLETE = 5;
 
 const mark = (ok: boolean) => (ok ? 'OK  ' : 'FAIL');
 

@@ -3,13 +3,16 @@ import {
   type KubeletFacts,
   metricsServerChartValues,
   planSecureMetricsServer,
+  type SecurePlan,
 } from '@kubectl-certs/core';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { createTwoFilesPatch } from 'diff';
 import { parseDuration } from '../duration.ts';
 import { inspectKubelets } from '../inspect/gather.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
 import { type OutputFormat, renderData } from '../output.ts';
-import { gatherSecureInput } from './gather.ts';
+import { type ApplySettings, applySecure, type CommandResult } from './apply.ts';
+import { gatherSecureInput, type SecureInput } from './gather.ts';
 import { EXIT_CHANGES, renderPlan } from './render.ts';
 
 export interface SecureSettings {
@@ -23,13 +26,49 @@ export interface SecureSettings {
   allowUnverifiedNodes: string[];
   kubeletTimeout: string;
   printValues?: boolean;
+  /** --apply, or a --dry-run of it; absent: the plan only. */
+  apply?: Omit<ApplySettings, 'output' | 'timeoutMs'> | undefined;
 }
 
-/** Reads the cluster, plans both legs, and renders the plan; writes nothing. */
-export async function secureMetricsServer(
-  s: SecureSettings,
-): Promise<{ output: string; warnings: string; exitCode: number }> {
+/** Reads the cluster and plans both legs; renders the plan, or applies it (--apply, --dry-run). */
+export async function secureMetricsServer(s: SecureSettings): Promise<CommandResult> {
   const { kc } = loadKubeConfig(s);
+  const { plan, input } = await planFromCluster(kc, s);
+  if (s.printValues) {
+    const values = metricsServerChartValues(input.args, input.certManager);
+    const header = `# metrics-server chart values: verified TLS on both legs (kubectl certs secure metrics-server --print-values)\n`;
+    const failing = plan.kubelets.filter((k) => !k.verifies);
+    return {
+      output:
+        s.output === 'json' ? `${renderData(values, 'json')}\n` : `${header}${renderData(values, 'yaml')}\n`,
+      warnings: failing
+        .map((k) => `warning: kubelet ${k.node} would fail verification: ${k.reason}\n`)
+        .join(''),
+      exitCode: 0,
+    };
+  }
+  const diff = kubeletDiff(plan);
+  const planOutput =
+    s.output === 'table'
+      ? renderPlan(plan, diff)
+      : `${renderData({ ...plan, kubeletLeg: { ...plan.kubeletLeg, diff } }, s.output)}\n`;
+  if (!s.apply) return { output: planOutput, warnings: '', exitCode: plan.done ? 0 : EXIT_CHANGES };
+  const applied = await applySecure(kc, plan, async () => (await planFromCluster(kc, s)).plan, {
+    ...s.apply,
+    output: s.output,
+    timeoutMs: s.timeoutMs,
+  });
+  // --dry-run=client in a table shows the plan before the objects it would send.
+  return s.apply.dryRun === 'client' && s.output === 'table'
+    ? { ...applied, output: `${planOutput}\n${applied.output}` }
+    : applied;
+}
+
+/** Everything read from the cluster, and the plan made of it. */
+async function planFromCluster(
+  kc: KubeConfig,
+  s: SecureSettings,
+): Promise<{ plan: SecurePlan; input: SecureInput }> {
   const input = await gatherSecureInput(kc, s);
   const now = new Date();
   const verdicts = await inspectKubelets(kc, {
@@ -53,33 +92,19 @@ export async function secureMetricsServer(
     allowUnverifiedNodes: s.allowUnverifiedNodes,
     now,
   });
-  if (s.printValues) {
-    const values = metricsServerChartValues(input.args, input.certManager);
-    const header = `# metrics-server chart values: verified TLS on both legs (kubectl certs secure metrics-server --print-values)\n`;
-    const failing = plan.kubelets.filter((k) => !k.verifies);
-    return {
-      output:
-        s.output === 'json' ? `${renderData(values, 'json')}\n` : `${header}${renderData(values, 'yaml')}\n`,
-      warnings: failing
-        .map((k) => `warning: kubelet ${k.node} would fail verification: ${k.reason}\n`)
-        .join(''),
-      exitCode: 0,
-    };
-  }
+  return { plan, input };
+}
+
+/** The kubelet leg's Deployment edit as a unified diff (empty when nothing changes). */
+function kubeletDiff(plan: SecurePlan): string {
   const ref = `deployment/${plan.metricsServer.namespace}/${plan.metricsServer.name}`;
-  const diff =
-    plan.kubeletLeg.after === plan.kubeletLeg.before
-      ? ''
-      : createTwoFilesPatch(`a/${ref}`, `b/${ref}`, plan.kubeletLeg.before, plan.kubeletLeg.after, '', '')
-          .split('\n')
-          .slice(1)
-          .join('\n')
-          .trimEnd();
-  const output =
-    s.output === 'table'
-      ? renderPlan(plan, diff)
-      : `${renderData({ ...plan, kubeletLeg: { ...plan.kubeletLeg, diff } }, s.output)}\n`;
-  return { output, warnings: '', exitCode: plan.done ? 0 : EXIT_CHANGES };
+  return plan.kubeletLeg.after === plan.kubeletLeg.before
+    ? ''
+    : createTwoFilesPatch(`a/${ref}`, `b/${ref}`, plan.kubeletLeg.before, plan.kubeletLeg.after, '', '')
+        .split('\n')
+        .slice(1)
+        .join('\n')
+        .trimEnd();
 }
 
 /** metrics-server's --kubelet-preferred-address-types: the address it dials, so the one we judge. */

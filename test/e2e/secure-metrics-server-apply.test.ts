@@ -1,0 +1,505 @@
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { apiCall } from '../sandbox/api.ts';
+import { Cluster } from '../sandbox/cluster.ts';
+import { startFaultProxy } from '../sandbox/fault-proxy.ts';
+import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
+import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
+import { podImages } from '../sandbox/paths.ts';
+import { issue, makeCa } from '../sandbox/pki.ts';
+import { waitFor } from '../sandbox/processes.ts';
+import { RealNode } from '../sandbox/real-node.ts';
+import { CLI, runCli } from './cli.ts';
+
+// `secure metrics-server --apply` on a cluster of its own with kube-scheduler and two real nodes:
+// ms-boot asks for a CA-signed serving certificate (its CSR waits for approval), ms-self serves a
+// self-signed one, as kubeadm leaves it. metrics-server's Deployment runs the sandbox's pause image
+// on the real nodes (so its rollout is the deployment controller's and the kubelets' own), and
+// its part behind the APIService is played by the stand-in, which the real aggregator reaches.
+let cluster: Cluster;
+let nodes: RealNode[] = [];
+let standIn: MetricsServerStandIn;
+let admin: { KUBECONFIG: string };
+let scratch: string;
+
+const run = promisify(execFile);
+/** kubectl in the background: the stand-in answers discovery from this process. */
+const kubectl = async (args: string[], input?: string) => {
+  const p = run('kubectl', args, {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: cluster.dir, KUBECONFIG: cluster.adminKubeconfig },
+  });
+  if (input !== undefined) p.child.stdin?.end(input);
+  return (await p).stdout;
+};
+const apply = (objects: object[]) =>
+  kubectl(['apply', '-f', '-'], objects.map((o) => `---\n${stringify(o)}`).join(''));
+
+interface Deployment {
+  metadata: { generation: number; managedFields?: { manager: string; operation: string }[] };
+  spec: {
+    template: {
+      spec: {
+        containers: { args: string[]; volumeMounts?: { name: string; mountPath: string }[] }[];
+        volumes?: { name: string }[];
+      };
+    };
+  };
+}
+const metricsServer = () =>
+  apiCall<Deployment>(
+    cluster.admin,
+    'GET',
+    '/apis/apps/v1/namespaces/kube-system/deployments/metrics-server',
+  );
+const args = async () => (await metricsServer()).spec.template.spec.containers[0]?.args ?? [];
+const managers = async () => (await metricsServer()).metadata.managedFields?.map((f) => f.manager) ?? [];
+
+const labels = { 'k8s-app': 'metrics-server' };
+const RELEASE_ARGS = [
+  '--cert-dir=/tmp',
+  '--secure-port=10250',
+  '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
+  '--kubelet-use-node-status-port',
+  '--metric-resolution=15s',
+  '--kubelet-insecure-tls',
+];
+const CA_FLAG = '--kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt';
+
+/** metrics-server's release Deployment (v0.7 components.yaml, with the flag people add), its image the pause one. */
+const deployment = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'metrics-server', namespace: 'kube-system', labels },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: labels },
+    template: {
+      metadata: { labels },
+      spec: {
+        // The nodes have no CNI: they stay NotReady (tainted), and pods use the node's network.
+        hostNetwork: true,
+        tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule' }],
+        containers: [
+          {
+            name: 'metrics-server',
+            image: podImages().pause.ref,
+            imagePullPolicy: 'Never',
+            args: RELEASE_ARGS,
+            volumeMounts: [{ mountPath: '/tmp', name: 'tmp-dir' }],
+          },
+        ],
+        volumes: [{ name: 'tmp-dir', emptyDir: {} }],
+      },
+    },
+  },
+};
+
+/**
+ * metrics-server's Deployment back as its manifest says, rolled out. A replace, not a delete: the
+ * sandbox runs no garbage collector, so a deleted Deployment's ReplicaSets and pods would stay.
+ */
+async function originalDeployment(verb: 'apply' | 'replace' = 'replace'): Promise<void> {
+  await kubectl([verb, '-f', '-'], stringify(deployment));
+  await kubectl(['rollout', 'status', '-n', 'kube-system', 'deployment/metrics-server', '--timeout=150s']);
+}
+
+const APPLY = ['secure', 'metrics-server', '--apply', '--allow-unverified-nodes', 'ms-self'];
+
+beforeAll(async () => {
+  cluster = await Cluster.start({ scheduler: true });
+  admin = { KUBECONFIG: cluster.adminKubeconfig };
+  scratch = mkdtempSync(join(cluster.dir, 'secure-apply-'));
+  nodes = await Promise.all([
+    RealNode.start(cluster, { name: 'ms-boot', serverTLSBootstrap: true }),
+    RealNode.start(cluster, { name: 'ms-self', serverTLSBootstrap: false }),
+  ]);
+  const pki = join(cluster.dir, 'metrics-pki');
+  mkdirSync(pki);
+  const ca = makeCa(pki, 'metrics-ca', '/CN=metrics-server-ca');
+  standIn = await startMetricsServerStandIn({
+    bind: (nodes[0] as RealNode).network.hostIp,
+    serving: issue(pki, 'metrics', '/CN=metrics-server.kube-system.svc', ca, [
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=DNS:metrics-server.kube-system.svc',
+    ]),
+    frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
+    admin: cluster.admin,
+  });
+  // The release manifest's Service and APIService; the Service has no selector, its Endpoints name the stand-in.
+  await apply([
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'metrics-server', namespace: 'kube-system', labels },
+      spec: { ports: [{ name: 'https', port: 443, targetPort: standIn.port, protocol: 'TCP' }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'metrics-server', namespace: 'kube-system' },
+      subsets: [
+        {
+          addresses: [{ ip: standIn.host }],
+          ports: [{ name: 'https', port: standIn.port, protocol: 'TCP' }],
+        },
+      ],
+    },
+    {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: 'v1beta1.metrics.k8s.io', labels },
+      spec: {
+        group: 'metrics.k8s.io',
+        version: 'v1beta1',
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+        insecureSkipTLSVerify: true,
+        service: { name: 'metrics-server', namespace: 'kube-system' },
+      },
+    },
+  ]);
+  await originalDeployment('apply');
+}, 300_000);
+afterAll(async () => {
+  await standIn?.stop();
+  await Promise.all(nodes.map((n) => n.stop()));
+  await cluster?.stop();
+});
+
+describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real kubelets)', {
+  timeout: 180_000,
+}, () => {
+  it('refuses a Deployment Helm manages, points to --print-values, and writes nothing', async () => {
+    await kubectl([
+      'label',
+      'deployment',
+      '-n',
+      'kube-system',
+      'metrics-server',
+      'app.kubernetes.io/managed-by=Helm',
+    ]);
+    try {
+      const r = await runCli([...APPLY, '--force-conflicts'], admin);
+      expect(r.stderr).toBe(
+        "error: Deployment kube-system/metrics-server is managed by Helm (label app.kubernetes.io/managed-by=Helm): an edit here would be undone at its next sync, so nothing was changed. Change it in Helm's source; the chart values: kubectl certs secure metrics-server -n kube-system --name metrics-server --print-values\n",
+      );
+      expect(r.code).toBe(3);
+      expect(await args()).toEqual(RELEASE_ARGS);
+    } finally {
+      await kubectl([
+        'label',
+        'deployment',
+        '-n',
+        'kube-system',
+        'metrics-server',
+        'app.kubernetes.io/managed-by-',
+      ]);
+    }
+  });
+
+  it('names the missing permission before writing anything (RBAC)', async () => {
+    // A user who may read everything, as the plan needs, but write nothing.
+    await apply([
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'read-everything' },
+        rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] }],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'secure-reader' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'read-everything' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'secure-reader' }],
+      },
+    ]);
+    const reader = cluster.userCredentials('secure-reader');
+    const r = await runCli(APPLY, { KUBECONFIG: reader.kubeconfig });
+    expect(r.stderr).toBe(
+      'error: missing permission: patch deployments "metrics-server" (apps) in namespace kube-system (secure metrics-server --apply needs it); nothing was changed\n',
+    );
+    expect(r.code).toBe(1);
+    expect(await managers()).not.toContain('kubectl-certs');
+  });
+
+  it("approves ms-boot's safe CSR, then refuses while the self-signed ms-self would fail verification, naming it", async () => {
+    await waitFor(
+      "ms-boot's kubelet-serving CSR",
+      async () =>
+        (
+          await apiCall<{ items: { spec: { username: string } }[] }>(
+            cluster.admin,
+            'GET',
+            '/apis/certificates.k8s.io/v1/certificatesigningrequests',
+          )
+        ).items.some((c) => c.spec.username === 'system:node:ms-boot'),
+      { timeoutMs: 60_000 },
+    );
+    const before = (await metricsServer()).metadata.generation;
+    const r = await runCli(['secure', 'metrics-server', '--apply', '--timeout', '60s'], admin);
+    expect(r.stderr).toMatch(/^approved csr-\S+ \(ms-boot\): /m);
+    const selfIp = (nodes[1] as RealNode).ip;
+    expect(r.stderr).toContain(
+      `error: the kubelet leg is blocked: ms-self would fail verification (x509: cannot validate certificate for ${selfIp} because it doesn't contain any IP SANs); metrics-server would stop scraping it. Fix it first (the plan gives the steps), or accept it with --allow-unverified-nodes ms-self\n`,
+    );
+    expect(r.code).toBe(3);
+    expect((await metricsServer()).metadata.generation).toBe(before);
+    // The approved kubelet now verifies: the plan says so.
+    const plan = JSON.parse((await runCli(['secure', 'metrics-server', '-o', 'json'], admin)).stdout);
+    expect(plan.kubelets).toEqual(
+      expect.arrayContaining([expect.objectContaining({ node: 'ms-boot', verifies: true })]),
+    );
+  });
+
+  it('--dry-run=client prints the server-side apply object, only the fields it changes, and sends nothing', async () => {
+    const r = await runCli(
+      [...APPLY.filter((a) => a !== '--apply'), '--dry-run=client', '-o', 'yaml'],
+      admin,
+    );
+    expect(r.code).toBe(3);
+    const list = parse(r.stdout);
+    expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List' });
+    expect(list.items).toEqual([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'metrics-server', namespace: 'kube-system' },
+        spec: {
+          template: {
+            spec: {
+              containers: [
+                {
+                  name: 'metrics-server',
+                  args: [...RELEASE_ARGS.slice(0, -1), CA_FLAG],
+                  volumeMounts: [
+                    { name: 'kube-root-ca', mountPath: '/etc/kubernetes/kubelet-ca', readOnly: true },
+                  ],
+                },
+              ],
+              volumes: [
+                {
+                  name: 'kube-root-ca',
+                  configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+                },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    expect(await args()).toEqual(RELEASE_ARGS);
+    // As a table: the plan first, then the same object as YAML.
+    const table = await runCli([...APPLY.filter((a) => a !== '--apply'), '--dry-run=client'], admin);
+    const [plan, objects] = table.stdout.split(
+      '\nWould apply (server-side apply, field manager kubectl-certs; --dry-run=client: nothing was sent):\n---\n',
+    );
+    expect(plan).toMatch(/^metrics-server: Deployment kube-system\/metrics-server\n/);
+    expect(plan).toContain('This is the plan: nothing was changed.\n');
+    expect(parse(objects as string)).toEqual(list.items[0]);
+    expect(table.code).toBe(3);
+  });
+
+  it('a field kubectl apply owns is a conflict: the manager and the field are named, nothing is forced', async () => {
+    const r = await runCli(APPLY, admin);
+    expect(r.stderr).toContain(
+      'error: Deployment kube-system/metrics-server was not changed: its fields belong to another field manager (.spec.template.spec.containers[name="metrics-server"].args is managed by "kubectl-client-side-apply"). Change them where that manager\'s source is, or take them over with --force-conflicts',
+    );
+    expect(r.code).toBe(1);
+    expect(await args()).toEqual(RELEASE_ARGS);
+    expect(await managers()).not.toContain('kubectl-certs');
+  });
+
+  it('--dry-run=server shows what the API server would store, and changes nothing', async () => {
+    const r = await runCli(
+      [...APPLY.filter((a) => a !== '--apply'), '--dry-run=server', '--force-conflicts', '-o', 'json'],
+      admin,
+    );
+    expect(r.code).toBe(3);
+    const stored = JSON.parse(r.stdout).items[0];
+    expect(stored.spec.template.spec.containers[0].args).toEqual([...RELEASE_ARGS.slice(0, -1), CA_FLAG]);
+    expect(stored.metadata.managedFields.map((f: { manager: string }) => f.manager)).toContain(
+      'kubectl-certs',
+    );
+    expect(await args()).toEqual(RELEASE_ARGS);
+    expect(await managers()).not.toContain('kubectl-certs');
+    // Without the allowance, the self-signed kubelet is a warning: a dry run refuses nothing.
+    const blocked = await runCli(
+      ['secure', 'metrics-server', '--dry-run=server', '--force-conflicts'],
+      admin,
+    );
+    expect(blocked.stderr).toMatch(/^warning: the kubelet leg is blocked: .*ms-self would fail verification/);
+    expect(blocked.stdout).toContain('The API server would store (--dry-run=server: nothing was changed):\n');
+    expect(blocked.stdout).toContain(`- ${CA_FLAG}\n`);
+    expect(blocked.code).toBe(3);
+  });
+
+  it('applies the edit under kubectl-certs, waits for the rollout, and verifies through the real aggregator', async () => {
+    const r = await runCli([...APPLY, '--force-conflicts', '--timeout', '120s'], admin);
+    expect(r.stderr).toContain(
+      'applied Deployment kube-system/metrics-server (server-side apply, field manager kubectl-certs): ',
+    );
+    expect(r.stderr).toContain('deployment "metrics-server" successfully rolled out\n');
+    expect(r.stderr).toContain(
+      'GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node (1)\n',
+    );
+    expect(r.stdout).toMatch(/^Kubelet leg of Deployment kube-system\/metrics-server: verified\n/);
+    expect(r.code).toBe(0);
+    const d = await metricsServer();
+    expect(d.spec.template.spec.containers[0]?.args).toEqual([...RELEASE_ARGS.slice(0, -1), CA_FLAG]);
+    expect(d.spec.template.spec.volumes?.map((v) => v.name)).toEqual(['tmp-dir', 'kube-root-ca']);
+    expect(d.metadata.managedFields).toContainEqual(
+      expect.objectContaining({ manager: 'kubectl-certs', operation: 'Apply' }),
+    );
+    // The pod of the new template runs on a real node, with kube-root-ca.crt mounted.
+    const pods = await apiCall<{
+      items: { status: { phase: string }; spec: { volumes: { name: string }[] } }[];
+    }>(cluster.admin, 'GET', '/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dmetrics-server');
+    expect(
+      pods.items.filter((p) => p.status.phase === 'Running').map((p) => p.spec.volumes.map((v) => v.name)),
+    ).toContainEqual(expect.arrayContaining(['kube-root-ca']));
+    // Done: a second --apply changes nothing.
+    const again = await runCli(APPLY, admin);
+    expect(again.stdout).toContain('nothing to change: it verifies already');
+    expect(again.code).toBe(0);
+  });
+
+  it("rolls back when the aggregator cannot verify metrics-server, quoting the aggregator's x509 error", async () => {
+    await originalDeployment();
+    const ca = readFileSync(join(cluster.dir, 'pki', 'ca.crt'));
+    await kubectl([
+      'patch',
+      'apiservice',
+      'v1beta1.metrics.k8s.io',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { insecureSkipTLSVerify: false, caBundle: ca.toString('base64') } }),
+    ]);
+    try {
+      const r = await runCli([...APPLY, '--force-conflicts', '--timeout', '20s'], admin);
+      expect(r.stderr).toMatch(
+        /^error: the kubelet leg failed: not verified: timed out after 20s \(--timeout\): GET \/apis\/metrics\.k8s\.io\/v1beta1\/nodes through the API server failed: HTTP 503: error trying to reach service: x509: certificate signed by unknown authority\n/m,
+      );
+      expect(r.stdout).toContain('  rolled back: Deployment kube-system/metrics-server restored\n');
+      expect(r.code).toBe(4);
+      const d = await metricsServer();
+      expect(d.spec.template.spec.containers[0]?.args).toEqual(RELEASE_ARGS);
+      expect(d.spec.template.spec.volumes?.map((v) => v.name)).toEqual(['tmp-dir']);
+      await kubectl(['rollout', 'status', '-n', 'kube-system', 'deployment/metrics-server', '--timeout=60s']);
+    } finally {
+      await kubectl([
+        'patch',
+        'apiservice',
+        'v1beta1.metrics.k8s.io',
+        '--type=json',
+        '-p',
+        JSON.stringify([
+          { op: 'replace', path: '/spec/insecureSkipTLSVerify', value: true },
+          { op: 'remove', path: '/spec/caBundle' },
+        ]),
+      ]);
+    }
+  });
+
+  it('a rollout that never becomes ready ends at --timeout and is rolled back', async () => {
+    await originalDeployment();
+    // No node takes the new pod: the old one keeps running, the new one stays Pending.
+    for (const n of nodes) await kubectl(['cordon', n.name]);
+    try {
+      const r = await runCli([...APPLY, '--force-conflicts', '--timeout', '15s'], admin);
+      expect(r.stderr).toMatch(
+        /^error: the kubelet leg failed: the rollout did not finish: timed out after 15s \(--timeout\): Waiting for deployment "metrics-server" rollout to finish: /m,
+      );
+      expect(r.stdout).toContain('  rolled back: Deployment kube-system/metrics-server restored\n');
+      expect(r.code).toBe(4);
+      expect(await args()).toEqual(RELEASE_ARGS);
+    } finally {
+      for (const n of nodes) await kubectl(['uncordon', n.name]);
+    }
+  });
+
+  it('SIGINT while waiting for the rollout rolls back what was applied', async () => {
+    await originalDeployment();
+    for (const n of nodes) await kubectl(['cordon', n.name]);
+    try {
+      const cli = spawn(process.execPath, [CLI, ...APPLY, '--force-conflicts', '--timeout', '120s'], {
+        env: { PATH: process.env.PATH, HOME: '/nonexistent', ...admin },
+      });
+      let stdout = '';
+      let stderr = '';
+      cli.stdout.on('data', (d) => (stdout += d));
+      // Interrupted once the patch is in and the rollout is being waited for.
+      cli.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('Waiting for deployment') && !cli.killed) cli.kill('SIGINT');
+      });
+      const [code] = (await once(cli, 'close')) as [number];
+      expect(stderr).toContain('SIGINT: stopping; what --apply changed is rolled back');
+      expect(stderr).toMatch(
+        /^error: the kubelet leg failed: the rollout did not finish: interrupted \(SIGINT\): /m,
+      );
+      expect(stdout).toContain('  rolled back: Deployment kube-system/metrics-server restored\n');
+      expect(code).toBe(4);
+      expect(await args()).toEqual(RELEASE_ARGS);
+    } finally {
+      for (const n of nodes) await kubectl(['uncordon', n.name]);
+    }
+  });
+
+  it('the API server unreachable after the patch: the rollback cannot happen either, and what is left is said', async () => {
+    await originalDeployment();
+    let patched = false;
+    const proxy = await startFaultProxy(cluster, (req) => {
+      if (patched) return true;
+      if (req.method === 'PATCH' && req.url?.includes('/deployments/metrics-server')) patched = true;
+      return false;
+    });
+    try {
+      const kc = writeKubeconfig(join(scratch, 'proxied.kubeconfig'), proxy.creds, 'admin');
+      const r = await runCli([...APPLY, '--force-conflicts', '--timeout', '5s', '--request-timeout', '2s'], {
+        KUBECONFIG: kc,
+      });
+      expect(r.stderr).toMatch(
+        /^error: the kubelet leg failed: the rollout did not finish: timed out after 5s/m,
+      );
+      expect(r.stderr).toContain(
+        'error: rollback incomplete: Deployment kube-system/metrics-server is left as --apply made it (Verify kubelets with the cluster CA (mount kube-root-ca.crt, use --kubelet-certificate-authority)): reading Deployment kube-system/metrics-server: no answer within 2s (--request-timeout)\n',
+      );
+      expect(r.code).toBe(5);
+      // It is so: the edit stayed.
+      expect(await args()).toContain(CA_FLAG);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('the verification reads failing half-way (after the patch) roll back through a working API server', async () => {
+    await originalDeployment();
+    const proxy = await startFaultProxy(
+      cluster,
+      () => false,
+      (req) =>
+        req.url?.startsWith('/apis/metrics.k8s.io/')
+          ? { status: 503, message: 'the metrics API is unreachable (fault-proxy)' }
+          : undefined,
+    );
+    try {
+      const kc = writeKubeconfig(join(scratch, 'metrics-down.kubeconfig'), proxy.creds, 'admin');
+      const r = await runCli([...APPLY, '--force-conflicts', '--timeout', '30s'], { KUBECONFIG: kc });
+      expect(r.stderr).toContain(
+        'error: the kubelet leg failed: not verified: timed out after 30s (--timeout): GET /apis/metrics.k8s.io/v1beta1/nodes through the API server failed: HTTP 503: the metrics API is unreachable (fault-proxy)\n',
+      );
+      expect(r.stdout).toContain('  rolled back: Deployment kube-system/metrics-server restored\n');
+      expect(r.code).toBe(4);
+      expect(await args()).toEqual(RELEASE_ARGS);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
