@@ -258,6 +258,11 @@ describe('the approver in the cluster: the release image on real nodes, deployed
     }
     leaderIdentity = await until('a Lease holder', () => lease().holderIdentity);
     leaderPod = await until('the leader pod', () => podLeadingAs(leaderIdentity));
+    // Only one ever led: the other waits for the Lease it sees held.
+    const led = running.filter((p) =>
+      kubectl('logs', '-n', NAMESPACE, p.metadata.name).includes('became the leader'),
+    );
+    expect(led.map((p) => p.metadata.name)).toEqual([leaderPod.metadata.name]);
     const follower = running.find((p) => p.metadata.name !== leaderPod.metadata.name) as Pod;
     expect(kubectl('logs', '-n', NAMESPACE, follower.metadata.name)).toContain(
       `the leader is ${leaderIdentity}`,
