@@ -59,11 +59,17 @@ describe('the Event of a decision: one per CSR and decision, whoever records it'
     expect(nameOf(refused, csr('csr-a', 'uid-2'))).not.toBe(nameOf(refused));
   });
 
-  it('the name is the CSR’s, then a hash: a valid object name even for a 253-character CSR name', () => {
-    const long = `csr-${'x'.repeat(249)}`;
+  it.each([
+    ['of 253 characters', `csr-${'x'.repeat(249)}`],
+    ['cut where a dash is', `${'a'.repeat(235)}-${'b'.repeat(17)}`],
+    ['cut where a dot is', `${'a'.repeat(235)}.${'b'.repeat(17)}`],
+  ])('the name is the CSR’s, then a hash: a valid object name for a CSR name %s', (_, long) => {
     const name = nameOf(approved, csr(long, 'uid-1')) as string;
     expect(name.length).toBeLessThanOrEqual(253);
-    expect(name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+    expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
+  });
+
+  it('the name of a short CSR’s Event is its name, a dot and 16 hex digits', () => {
     expect(nameOf(approved)).toMatch(/^csr-a\.[0-9a-f]{16}$/);
   });
 

@@ -69,8 +69,9 @@ export function eventFor(
  */
 export function eventName(csr: string, uid: string, reason: string, message: string): string {
   const hash = createHash('sha256').update(`${uid}\n${reason}\n${message}`).digest('hex').slice(0, 16);
-  // A name is at most 253 characters; a CSR's name may be that long already.
-  return `${csr.slice(0, 253 - hash.length - 1)}.${hash}`;
+  // A name is at most 253 characters (a CSR's may be that long already), and a cut one must still
+  // end its last label with a letter or digit.
+  return `${csr.slice(0, 253 - hash.length - 1).replace(/[-.]+$/, '')}.${hash}`;
 }
 
 function eventKind(row: ReportItem): keyof typeof EVENT_REASON | undefined {
