@@ -53,14 +53,17 @@ export const releaseSize: Benchmark = {
       }
       log('container image');
       const image = await writeImageArchive(TARGETS, version, homepage, out);
-      for (const [arch, bytes] of Object.entries(image?.pullSize ?? {}))
-        rows.push({
+      // Each platform's image row goes right after that platform's executable and archive rows.
+      for (const [arch, bytes] of Object.entries(image?.pullSize ?? {})) {
+        const archive = rows.findIndex((r) => r.what.includes(`-linux-${arch}.`));
+        rows.splice(archive + 1, 0, {
           what: `container image linux/${arch}, compressed (what a pull downloads)`,
           figure: MB(bytes),
           peer: `the linux-${arch} archive`,
           peerFigure: archiveSize[`linux-${arch}`] ?? Number.NaN,
           unit: 'MB',
         });
+      }
       return rows;
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { imageOf } from '../plugin/src/approver/image.ts';
+import { imageOf, platformImageOf } from '../plugin/src/approver/image.ts';
 import { fillRootfs, IMAGE_EXE, IMAGE_UID } from './image-rootfs.ts';
 import { ReleaseError } from './release-error.ts';
 import type { Target } from './targets.ts';
@@ -82,6 +82,16 @@ function addIndex(layout: string, version: string): void {
     const { annotations: _tag, ...rest } = m;
     return { ...rest, platform: { architecture: config.architecture, os: config.os } };
   });
+  // Each platform's tag gets its full name too: `ctr images import` otherwise names it
+  // "import-<date>:v<version>-<arch>", which containerd's CRI normalises to docker.io/library/...,
+  // then fails to find, so a pod of the imported image never starts (CreateContainerError).
+  top.manifests = top.manifests.map((m, i) => ({
+    ...m,
+    annotations: {
+      ...m.annotations,
+      'io.containerd.image.name': platformImageOf(version, manifests[i]?.platform.architecture ?? ''),
+    },
+  }));
   const index = JSON.stringify({ schemaVersion: 2, mediaType: INDEX_MEDIA_TYPE, manifests });
   const digest = `sha256:${createHash('sha256').update(index).digest('hex')}`;
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageOf } from '../../plugin/src/approver/image.ts';
+import { imageOf, platformImageOf } from '../../plugin/src/approver/image.ts';
 import { writeImageArchive } from '../../release/image-archive.ts';
 import { IMAGE_EXE, IMAGE_UID } from '../../release/image-rootfs.ts';
 import { targetById } from '../../release/targets.ts';
@@ -110,11 +110,13 @@ describe('the release container image', { timeout: 180_000 }, () => {
     ]);
   });
 
-  it('carries the name that containerd gives it on import', () => {
+  it('carries the names that containerd gives it on import: the index, and each platform’s image', () => {
     const top = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
       manifests: { annotations?: Record<string, string> }[];
     };
-    expect(top.manifests.map((m) => m.annotations?.['io.containerd.image.name']).filter(Boolean)).toEqual([
+    expect(top.manifests.map((m) => m.annotations?.['io.containerd.image.name'])).toEqual([
+      platformImageOf(VERSION, 'amd64'),
+      platformImageOf(VERSION, 'arm64'),
       imageOf(VERSION),
     ]);
   });

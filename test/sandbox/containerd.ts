@@ -12,6 +12,7 @@ export interface Containerd {
 }
 
 const dirOf = (nodeDir: string) => join(nodeDir, 'containerd');
+const socketOf = (nodeDir: string) => join(dirOf(nodeDir), 'containerd.sock');
 /** runc keeps its container state here (not /run/runc), so teardown finds exactly this node's containers. */
 const runcRoot = (nodeDir: string) => join(dirOf(nodeDir), 'runc');
 
@@ -57,7 +58,7 @@ export async function startContainerd(nodeDir: string, netnsPath: string): Promi
   for (const sub of ['root', 'state', 'cni', 'runc']) mkdirSync(join(d, sub), { recursive: true });
   const file = join(d, 'config.toml');
   writeFileSync(file, config(d, nodeDir, images));
-  const socket = join(d, 'containerd.sock');
+  const socket = socketOf(nodeDir);
   const child = startProcess(nodeDir, 'containerd', 'nsenter', [
     `--net=${netnsPath}`,
     '--',
@@ -70,9 +71,43 @@ export async function startContainerd(nodeDir: string, netnsPath: string): Promi
     child,
     logFile: join(nodeDir, 'logs', 'containerd.log'),
   });
-  for (const image of [images.pause, images.exitCode])
-    ctr(socket, ['-n', 'k8s.io', 'images', 'import', image.tar]);
+  for (const image of [images.pause, images.exitCode]) importImage(nodeDir, image.tar);
   return { socket, images };
+}
+
+/**
+ * Imports an image archive (docker-archive, or an OCI archive whose index names the image) into
+ * the namespace the kubelet's CRI uses: pods then run it without a pull. Of a multi-platform
+ * index, ctr keeps this machine's platform.
+ */
+export function importImage(nodeDir: string, tar: string): void {
+  ctr(socketOf(nodeDir), ['-n', 'k8s.io', 'images', 'import', tar]);
+}
+
+/**
+ * Kills (SIGKILL) every running container of `image` on the node, as a crash or the OOM killer
+ * would: no SIGTERM, so the process cannot clean up. Returns the containers' ids. The kubelet
+ * sees them exit and restarts them (restartPolicy Always).
+ */
+export function killContainersOf(nodeDir: string, image: string): string[] {
+  const socket = socketOf(nodeDir);
+  const ids = ctr(socket, ['-n', 'k8s.io', 'containers', 'ls'])
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([id, ref]) => id && ref === image)
+    .map(([id]) => id as string);
+  const running = new Set(
+    ctr(socket, ['-n', 'k8s.io', 'tasks', 'ls'])
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, , status]) => status === 'RUNNING')
+      .map(([id]) => id),
+  );
+  const killed = ids.filter((id) => running.has(id));
+  for (const id of killed) ctr(socket, ['-n', 'k8s.io', 'tasks', 'kill', '--signal', 'SIGKILL', id]);
+  return killed;
 }
 
 function cmdline(pid: string): string {

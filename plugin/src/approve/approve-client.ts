@@ -22,7 +22,8 @@ export interface ApproveClient {
   replaceApproval(name: string, body: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest>;
   /** A and AAAA records of one name. */
   resolveDns(name: string): Promise<DnsAnswer>;
-  createEvent(namespace: string, event: CoreV1Event): Promise<unknown>;
+  /** 'exists' when an Event of that name is there already (409): the decision is recorded. */
+  createEvent(namespace: string, event: CoreV1Event): Promise<'created' | 'exists'>;
 }
 
 export function approveClient(kc: KubeConfig, timeoutMs: number): ApproveClient {
@@ -34,7 +35,14 @@ export function approveClient(kc: KubeConfig, timeoutMs: number): ApproveClient 
     readCsr: (name) => certs.readCertificateSigningRequest({ name }),
     replaceApproval: (name, body) => certs.replaceCertificateSigningRequestApproval({ name, body }),
     resolveDns: lookUp,
-    createEvent: (namespace, body) => core.createNamespacedEvent({ namespace, body }),
+    createEvent: (namespace, body) =>
+      core.createNamespacedEvent({ namespace, body }).then(
+        () => 'created' as const,
+        (e: unknown) => {
+          if ((e as { code?: number }).code === 409) return 'exists' as const;
+          throw e;
+        },
+      ),
   };
 }
 

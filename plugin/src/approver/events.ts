@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CoreV1Event } from '@kubernetes/client-node';
 import type { ReportItem } from '../approve/report-item.ts';
@@ -33,10 +34,14 @@ export function eventFor(
       ? `approved: every check passed (${row.checks.filter((c) => c.outcome === 'pass').length} checks)`
       : `${row.action === 'denied' ? 'refused and denied' : kind === 'superseded' ? 'superseded' : 'refused, left Pending'}: ${failing.join('; ')}`;
   const meta = item.object.metadata ?? {};
+  const reason = EVENT_REASON[kind];
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { generateName: `${meta.name}.`, namespace: EVENT_NAMESPACE },
+    metadata: {
+      name: eventName(meta.name ?? '', meta.uid ?? '', reason, message),
+      namespace: EVENT_NAMESPACE,
+    },
     involvedObject: {
       apiVersion: 'certificates.k8s.io/v1',
       kind: 'CertificateSigningRequest',
@@ -44,7 +49,7 @@ export function eventFor(
       uid: meta.uid ?? '',
       resourceVersion: meta.resourceVersion ?? '',
     },
-    reason: EVENT_REASON[kind],
+    reason,
     message: message.slice(0, 1024),
     type: kind === 'approved' ? 'Normal' : 'Warning',
     source: { component: EVENT_COMPONENT, host: hostname() },
@@ -54,6 +59,19 @@ export function eventFor(
     lastTimestamp: now,
     count: 1,
   };
+}
+
+/**
+ * One name per CSR and decision: `<csr>.<hash of its uid, the reason and the message>`. Every
+ * replica, and a new leader after a failover, names the same decision alike, so the API server
+ * keeps one Event of it (the second create answers 409 AlreadyExists), and `kubectl describe csr`
+ * shows each decision once. Another outcome of the same CSR is another Event.
+ */
+export function eventName(csr: string, uid: string, reason: string, message: string): string {
+  const hash = createHash('sha256').update(`${uid}\n${reason}\n${message}`).digest('hex').slice(0, 16);
+  // A name is at most 253 characters (a CSR's may be that long already), and a cut one must still
+  // end its last label with a letter or digit.
+  return `${csr.slice(0, 253 - hash.length - 1).replace(/[-.]+$/, '')}.${hash}`;
 }
 
 function eventKind(row: ReportItem): keyof typeof EVENT_REASON | undefined {

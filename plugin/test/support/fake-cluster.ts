@@ -79,9 +79,13 @@ export class FakeCluster implements ApproveClient {
     return this.dns.get(name) ?? { error: 'ENOTFOUND' };
   }
 
-  async createEvent(namespace: string, event: CoreV1Event): Promise<unknown> {
+  /** As the API server: a second Event of the same name is refused (409), which the port reports as 'exists'. */
+  async createEvent(namespace: string, event: CoreV1Event): Promise<'created' | 'exists'> {
+    const name = event.metadata?.name;
+    if (name && this.events.some((e) => e.namespace === namespace && e.event.metadata?.name === name))
+      return 'exists';
     this.events.push({ namespace, event });
-    return event;
+    return 'created';
   }
 
   /** Someone else (kubectl certificate approve) decides the CSR: a new resourceVersion. */
