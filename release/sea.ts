@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -49,8 +49,9 @@ export async function buildSea(
   const exe = join(dir, target.exe);
   if (existsSync(exe)) return exe;
 
-  const tmp = cacheDir('sea', `.building-${variant}-${key}`);
-  rmSync(tmp, { recursive: true, force: true });
+  // A folder of this process's own: test files that build the same executable in parallel (the
+  // image, the arm64 run, the krew install) must not delete each other's half-made one.
+  const tmp = cacheDir('sea', `.building-${variant}-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
   mkdirSync(tmp, { recursive: true });
   const generator = await blobWriter(target);
   const assets = Object.fromEntries(BUNDLES.map((b) => [b, join(SEA_DIR, b)]));
@@ -70,8 +71,18 @@ export async function buildSea(
   if (!readFileSync(out).includes(`${SENTINEL_FUSE}:1`))
     throw new ReleaseError(`postject did not flip the SEA fuse in the ${target.id} executable`);
   for (const f of readdirSync(tmp)) if (f !== target.exe) rmSync(join(tmp, f), { recursive: true });
-  removeStale(variant);
-  renameSync(tmp, dir);
+  if (existsSync(exe)) {
+    // Another process finished the same build first: its result is this one.
+    rmSync(tmp, { recursive: true, force: true });
+    return exe;
+  }
+  removeStale(variant, key);
+  try {
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(exe)) throw e;
+  }
   return exe;
 }
 
@@ -128,10 +139,11 @@ function writeBlob(node: string, assets: Record<string, string>, dir: string): s
 }
 
 /** Keeps one built executable per target and variant in the cache. */
-function removeStale(variant: string): void {
+function removeStale(variant: string, key: string): void {
   const root = cacheDir('sea');
   for (const d of readdirSync(root))
-    if (d.startsWith(`${variant}-`)) rmSync(join(root, d), { recursive: true, force: true });
+    if (d.startsWith(`${variant}-`) && d !== `${variant}-${key}`)
+      rmSync(join(root, d), { recursive: true, force: true });
 }
 
 /**
