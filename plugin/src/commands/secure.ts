@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.ts';
+import { parseDuration } from '../duration.ts';
+import type { DryRun } from '../kube/server-side-apply.ts';
 import { UserError } from '../user-error.ts';
 
 export default class Secure extends BaseCommand {
@@ -10,7 +12,9 @@ export default class Secure extends BaseCommand {
   - the APIService leg: what the v1beta1.metrics.k8s.io APIService lacks (caBundle, insecureSkipTLSVerify, a serving certificate from a CA) and the steps that give it.
 It finds metrics-server by the labels of the release manifests (k8s-app=metrics-server) and of the Helm chart (app.kubernetes.io/name=metrics-server), in every namespace unless -n is given. Nothing is written: this is the plan.
 
-Exit status: 0 when both legs verify already (and with --print-values), 3 when something is to change or blocks it, 1 on errors (none or several metrics-server found, RBAC, the API server).`;
+With --apply it applies the APIService leg, then asks GET /apis/metrics.k8s.io/v1beta1/nodes through the API server until it lists every node (--verify-timeout); if it does not, everything it changed is put back and the aggregator's words are quoted.
+
+Exit status: 0 when both legs verify already (and with --print-values, and after an --apply that verified), 3 when something is to change or blocks it, 1 on errors (none or several metrics-server found, RBAC, the API server, an --apply that did not verify and was rolled back).`;
   static override examples = [
     { description: 'The plan:', command: 'kubectl certs secure metrics-server' },
     {
@@ -20,6 +24,14 @@ Exit status: 0 when both legs verify already (and with --print-values), 3 when s
     {
       description: 'The same end state as Helm chart values, for a GitOps repository:',
       command: 'kubectl certs secure metrics-server --print-values > metrics-server-values.yaml',
+    },
+    {
+      description: 'Give metrics-server a verified serving certificate, and check it through the aggregator:',
+      command: 'kubectl certs secure metrics-server --apply',
+    },
+    {
+      description: 'What --apply would write, validated by the API server:',
+      command: 'kubectl certs secure metrics-server --apply --dry-run=server -o yaml',
     },
     {
       description: 'Accept that one node is not verified yet:',
@@ -45,6 +57,22 @@ Exit status: 0 when both legs verify already (and with --print-values), 3 when s
       delimiter: ',',
     }),
     'kubelet-timeout': Flags.string({ description: 'How long to wait for each kubelet.', default: '5s' }),
+    // --- --apply of the APIService leg (issue 15 point 3); the kubelet leg's is on branch secure-apply.
+    apply: Flags.boolean({
+      description:
+        "Apply the APIService leg: a serving certificate for metrics-server (cert-manager's, or from a CA this creates), mounted with --tls-cert-file/--tls-private-key-file, and the APIService's caBundle with insecureSkipTLSVerify false; then verify through the aggregator, or put everything back.",
+    }),
+    'dry-run': Flags.string({
+      description:
+        'With --apply: client prints what would change, server has the API server validate it; nothing is written.',
+      options: ['none', 'client', 'server'],
+      default: 'none',
+    }),
+    'verify-timeout': Flags.string({
+      description:
+        'With --apply: how long to wait for the metrics API to list every node before putting things back.',
+      default: '2m',
+    }),
     'print-values': Flags.boolean({
       description:
         'Print the metrics-server Helm chart values that give the same end state (for a Helm release, or an Argo CD or Flux source) instead of the plan; kubelets that would fail are warned about on stderr.',
@@ -64,6 +92,9 @@ Exit status: 0 when both legs verify already (and with --print-values), 3 when s
       allowUnverifiedNodes: flags['allow-unverified-nodes'] ?? [],
       kubeletTimeout: flags['kubelet-timeout'],
       printValues: flags['print-values'],
+      apply: flags.apply,
+      dryRun: flags['dry-run'] as DryRun,
+      verifyWaitMs: parseDuration(flags['verify-timeout'], '--verify-timeout'),
     });
     if (warnings) process.stderr.write(warnings);
     process.stdout.write(output);

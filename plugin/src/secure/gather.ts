@@ -163,7 +163,7 @@ function httpCode(e: unknown): number | undefined {
  * The node metrics through the API server, as kubectl top asks for them: the aggregator's own
  * words when it cannot reach or verify metrics-server (its errors are plain text, kept whole).
  */
-async function readMetricsApi(kc: KubeConfig, timeoutMs: number): Promise<MetricsApiAnswer> {
+export async function readMetricsApi(kc: KubeConfig, timeoutMs: number): Promise<MetricsApiAnswer> {
   try {
     const list = (await withTimeout(
       kc

@@ -3,14 +3,22 @@ import {
   type KubeletFacts,
   metricsServerChartValues,
   planSecureMetricsServer,
+  type SecurePlan,
 } from '@kubectl-certs/core';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { createTwoFilesPatch } from 'diff';
 import { parseDuration } from '../duration.ts';
 import { inspectKubelets } from '../inspect/gather.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
+import type { DryRun } from '../kube/server-side-apply.ts';
 import { type OutputFormat, renderData } from '../output.ts';
+import { UserError } from '../user-error.ts';
+import { applyApiServiceLeg } from './apply-apiservice-leg.ts';
 import { gatherSecureInput } from './gather.ts';
 import { EXIT_CHANGES, renderPlan } from './render.ts';
+import { rollback } from './rollback.ts';
+import type { SavedObject } from './saved-object.ts';
+import { waitForMetricsApi } from './verify-metrics-api.ts';
 
 export interface SecureSettings {
   kubeconfig?: string | undefined;
@@ -23,6 +31,11 @@ export interface SecureSettings {
   allowUnverifiedNodes: string[];
   kubeletTimeout: string;
   printValues?: boolean;
+  // --- --apply of the APIService leg (issue 15 point 3); the kubelet leg's is on branch secure-apply.
+  apply?: boolean;
+  dryRun?: DryRun;
+  /** How long the verify step waits for the metrics API to list every node. */
+  verifyWaitMs?: number;
 }
 
 /** Reads the cluster, plans both legs, and renders the plan; writes nothing. */
@@ -66,6 +79,7 @@ export async function secureMetricsServer(
       exitCode: 0,
     };
   }
+  if (s.apply) return applyApiService(kc, plan, s);
   const ref = `deployment/${plan.metricsServer.namespace}/${plan.metricsServer.name}`;
   const diff =
     plan.kubeletLeg.after === plan.kubeletLeg.before
@@ -88,4 +102,65 @@ function preferredAddressTypes(args: string[]): string[] {
   return flag
     ? (flag.split('=')[1]?.split(',').filter(Boolean) ?? DEFAULT_ADDRESS_TYPES)
     : DEFAULT_ADDRESS_TYPES;
+}
+
+// --- --apply of the APIService leg (issue 15 point 3): apply, verify through the aggregator, or
+// put back what was changed. The lead merges it with the kubelet leg's --apply (branch secure-apply).
+const VIA = 'GET /apis/metrics.k8s.io/v1beta1/nodes through the API server';
+
+async function applyApiService(
+  kc: KubeConfig,
+  plan: SecurePlan,
+  s: SecureSettings,
+): Promise<{ output: string; warnings: string; exitCode: number }> {
+  const dryRun = s.dryRun ?? 'none';
+  let result: Awaited<ReturnType<typeof applyApiServiceLeg>>;
+  try {
+    result = await applyApiServiceLeg(kc, plan, { dryRun, timeoutMs: s.timeoutMs });
+  } catch (e) {
+    const saved = (e as { saved?: SavedObject[] }).saved;
+    if (!saved?.length || dryRun !== 'none') throw e;
+    const back = await rollback(kc, saved, s.timeoutMs);
+    throw new UserError(`${(e as Error).message}; ${rolledBack(back)}`);
+  }
+  const report: Record<string, unknown> = { leg: result.leg, dryRun, changes: result.changes };
+  const lines = [
+    `APIService leg: ${result.changes.length ? 'applied' : 'nothing to change'}${dryRun === 'none' ? '' : ` (dry run: ${dryRun}, nothing written)`}`,
+    ...result.changes.map((c) => `  ${c}`),
+  ];
+  let exitCode = 0;
+  let warnings = '';
+  if (dryRun === 'none' && result.changes.length) {
+    const nodes = plan.kubelets.map((k) => k.node);
+    const v = await waitForMetricsApi(kc, nodes, {
+      waitMs: s.verifyWaitMs ?? 120_000,
+      intervalMs: 2_000,
+      timeoutMs: s.timeoutMs,
+    });
+    report.verified = v.ok;
+    report.metricsApi = v.answer;
+    if (v.ok) lines.push(`verified: ${VIA} lists every node (${nodes.length})`);
+    else {
+      const why = v.answer.ok
+        ? `${VIA} lists ${v.answer.nodes.length} of ${nodes.length} nodes`
+        : `${VIA} failed: ${v.answer.error}`;
+      const back = await rollback(kc, result.saved, s.timeoutMs);
+      report.rollback = back;
+      lines.push(
+        `not verified: ${why}`,
+        ...back.restored.map((r) => `  ${r}`),
+        ...back.failed.map((f) => `  NOT put back: ${f}`),
+      );
+      warnings = `error: the APIService leg did not verify: ${why}; ${rolledBack(back)}\n`;
+      exitCode = 1;
+    }
+  }
+  const output = s.output === 'table' ? `${lines.join('\n')}\n` : `${renderData(report, s.output)}\n`;
+  return { output, warnings, exitCode };
+}
+
+function rolledBack(back: Awaited<ReturnType<typeof rollback>>): string {
+  return back.failed.length
+    ? `rolled back, except: ${back.failed.join('; ')}`
+    : 'everything it changed was put back';
 }

@@ -28,13 +28,16 @@ const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 // WebCrypto is the runtime's, not I/O: key generation and signing take no file, socket or clock.
 const subtle = () => globalThis.crypto.subtle;
 
+/** PEM as files hold it (and openssl writes it): ending in a line break. */
+const line = (pem: string) => (pem.endsWith('\n') ? pem : `${pem}\n`);
+
 async function newKeys(): Promise<CryptoKeyPair> {
   return subtle().generateKey(ALGORITHM, true, ['sign', 'verify']);
 }
 
 async function keyPem(key: CryptoKey): Promise<string> {
   const der = await subtle().exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+  return line(x509.PemConverter.encode(der, 'PRIVATE KEY'));
 }
 
 async function signingKey(pem: string): Promise<CryptoKey> {
@@ -75,7 +78,7 @@ export async function createServingCa(
     },
     globalThis.crypto,
   );
-  return { cert: cert.toString('pem'), key: await keyPem(keys.privateKey) };
+  return { cert: line(cert.toString('pem')), key: await keyPem(keys.privateKey) };
 }
 
 /**
@@ -114,5 +117,5 @@ export async function issueServingCertificate(
     },
     globalThis.crypto,
   );
-  return { cert: cert.toString('pem'), key: await keyPem(keys.privateKey) };
+  return { cert: line(cert.toString('pem')), key: await keyPem(keys.privateKey) };
 }

@@ -60,7 +60,8 @@ describe('the CA that secure metrics-server creates', () => {
   });
 
   it('keeps its key as PKCS #8, the key of its certificate', () => {
-    expect(ca.key).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(ca.key).toMatch(/^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PRIVATE KEY-----\n$/);
+    expect(ca.cert).toMatch(/\n-----END CERTIFICATE-----\n$/);
     expect(ssl.run(['pkey', '-pubout'], ca.key)).toBe(ssl.run(['x509', '-noout', '-pubkey'], ca.cert));
   });
 

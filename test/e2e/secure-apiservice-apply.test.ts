@@ -1,0 +1,259 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { apiRequest } from '../sandbox/api.ts';
+import { Cluster } from '../sandbox/cluster.ts';
+import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
+import { issue, makeCa } from '../sandbox/pki.ts';
+import { waitFor } from '../sandbox/processes.ts';
+import { RealNode } from '../sandbox/real-node.ts';
+import { type CliResult, runCli } from './cli.ts';
+
+// `secure metrics-server --apply`, the APIService leg, verified by the real aggregator: the command
+// makes a CA and metrics-server's serving Secret, edits the Deployment and the APIService; the
+// stand-in plays metrics-server's new pod by serving the Secret the command wrote (read back from
+// the API server), behind a selector-less Service and its Endpoints. Then `kubectl top node` (the
+// real kubectl) goes through the aggregator with the real caBundle and insecureSkipTLSVerify false.
+let cluster: Cluster;
+let node: RealNode;
+let standIn: MetricsServerStandIn;
+let selfSigned: { cert: string; key: string };
+
+const env = () => ({ PATH: process.env.PATH, HOME: cluster.dir, KUBECONFIG: cluster.adminKubeconfig });
+const kubectl = (args: string[], input?: string) =>
+  execFileSync('kubectl', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], env: env() });
+/** kubectl in the background: the stand-in answers from this process, so the event loop must run. */
+const kubectlAsync = async (args: string[]) =>
+  (await promisify(execFile)('kubectl', args, { encoding: 'utf8', env: env() })).stdout;
+const apply = (objects: object[]) =>
+  kubectl(['apply', '-f', '-'], objects.map((o) => `---\n${stringify(o)}`).join(''));
+const json = (args: string[]) => JSON.parse(kubectl([...args, '-o', 'json']));
+
+const ARGS = [
+  '--cert-dir=/tmp',
+  '--secure-port=10250',
+  '--kubelet-preferred-address-types=InternalIP',
+  '--kubelet-insecure-tls',
+];
+/** metrics-server's release manifest, as kubectl apply leaves it: insecure towards the API server. */
+const release = [
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'metrics-server', namespace: 'kube-system', labels: { 'k8s-app': 'metrics-server' } },
+    spec: {
+      selector: { matchLabels: { 'k8s-app': 'metrics-server' } },
+      template: {
+        metadata: { labels: { 'k8s-app': 'metrics-server' } },
+        spec: {
+          containers: [
+            {
+              name: 'metrics-server',
+              image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.2',
+              args: ARGS,
+            },
+          ],
+        },
+      },
+    },
+  },
+  {
+    apiVersion: 'apiregistration.k8s.io/v1',
+    kind: 'APIService',
+    metadata: { name: 'v1beta1.metrics.k8s.io' },
+    spec: {
+      group: 'metrics.k8s.io',
+      version: 'v1beta1',
+      groupPriorityMinimum: 100,
+      versionPriority: 100,
+      service: { name: 'metrics-server', namespace: 'kube-system' },
+      insecureSkipTLSVerify: true,
+    },
+  },
+];
+
+/** The Secret the command wrote, as the API server holds it (what a new pod would mount). */
+async function servingSecret(): Promise<{ cert: string; key: string; ca: string } | undefined> {
+  const r = await apiRequest<{ data?: Record<string, string> }>(
+    cluster.admin,
+    'GET',
+    '/api/v1/namespaces/kube-system/secrets/metrics-server-tls',
+  );
+  const d = r.status === 200 ? r.body.data : undefined;
+  if (!d?.['tls.crt'] || !d['tls.key']) return undefined;
+  const text = (k: string) => Buffer.from(d[k] ?? '', 'base64').toString('utf8');
+  return { cert: text('tls.crt'), key: text('tls.key'), ca: text('ca.crt') };
+}
+
+/**
+ * --apply as a process; while it waits for the verification, the stand-in does what a rollout of
+ * the new Secret would do (`follow`), or keeps serving what it served (metrics-server not restarted).
+ */
+async function applyLeg(follow: boolean, extra: string[] = []): Promise<CliResult> {
+  const run = runCli(['secure', 'metrics-server', '--apply', ...extra], {
+    KUBECONFIG: cluster.adminKubeconfig,
+  });
+  if (follow) {
+    const found = async () => {
+      const secret = await servingSecret();
+      if (secret) standIn.setServing(secret);
+      return secret !== undefined;
+    };
+    await waitFor('the serving Secret', found, { timeoutMs: 60_000 });
+  }
+  return run;
+}
+
+const apiServiceSpec = () => json(['get', 'apiservice', 'v1beta1.metrics.k8s.io']).spec;
+const deploymentPod = () =>
+  json(['get', 'deployment', '-n', 'kube-system', 'metrics-server']).spec.template.spec;
+
+beforeAll(async () => {
+  cluster = await Cluster.start();
+  node = await RealNode.start(cluster, { serverTLSBootstrap: false });
+  const pki = join(cluster.dir, 'metrics-pki');
+  mkdirSync(pki);
+  // What metrics-server serves before: a certificate of its own making (here: from a CA nobody trusts).
+  const own = makeCa(pki, 'own-ca', '/CN=metrics-server-own-ca');
+  selfSigned = issue(pki, 'own', '/CN=metrics-server', own, [
+    'extendedKeyUsage=serverAuth',
+    'subjectAltName=DNS:metrics-server.kube-system.svc,DNS:metrics-server.kube-system,DNS:metrics-server',
+  ]);
+  standIn = await startMetricsServerStandIn({
+    bind: node.network.hostIp,
+    serving: selfSigned,
+    frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
+    admin: cluster.admin,
+  });
+  apply([
+    // The approver's namespace, as `approver install` leaves it: the CA is kept there.
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubectl-certs' } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'metrics-server', namespace: 'kube-system' },
+      spec: { ports: [{ name: 'https', port: 443, targetPort: standIn.port, protocol: 'TCP' }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'metrics-server', namespace: 'kube-system' },
+      subsets: [
+        {
+          addresses: [{ ip: standIn.host }],
+          ports: [{ name: 'https', port: standIn.port, protocol: 'TCP' }],
+        },
+      ],
+    },
+    ...release,
+  ]);
+  // The starting point answers (insecurely): metrics through the aggregator.
+  await waitFor(
+    'metrics through the aggregator',
+    async () => (await apiRequest(cluster.admin, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes')).status === 200,
+    { timeoutMs: 60_000 },
+  );
+}, 240_000);
+afterAll(async () => {
+  await standIn?.stop();
+  await node?.stop();
+  await cluster?.stop();
+});
+
+describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000 }, () => {
+  it('--dry-run=client says what it would write and writes nothing', async () => {
+    const r = await runCli(['secure', 'metrics-server', '--apply', '--dry-run=client'], {
+      KUBECONFIG: cluster.adminKubeconfig,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('APIService leg: applied (dry run: client, nothing written)\n');
+    expect(r.stdout).toContain(
+      '  created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new',
+    );
+    expect(r.stdout).toContain(
+      '  changed APIService v1beta1.metrics.k8s.io: caBundle = kubectl-certs metrics-server CA',
+    );
+    expect(await servingSecret()).toBeUndefined();
+    expect(apiServiceSpec().insecureSkipTLSVerify).toBe(true);
+  });
+
+  it("puts everything back when the aggregator cannot verify what is served, in the aggregator's words", async () => {
+    // metrics-server keeps serving its own certificate (its pods never got the new Secret).
+    const r = await applyLeg(false, ['--verify-timeout', '20s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: the APIService leg did not verify: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server failed: HTTP 503: error trying to reach service: x509: certificate signed by unknown authority; everything it changed was put back\n',
+    );
+    expect(r.stdout).toContain('  restored APIService v1beta1.metrics.k8s.io\n');
+    expect(r.stdout).toContain('  deleted Secret kube-system/metrics-server-tls\n');
+    const spec = apiServiceSpec();
+    expect([spec.insecureSkipTLSVerify, spec.caBundle]).toEqual([true, undefined]);
+    const pod = deploymentPod();
+    expect([pod.containers[0].args, pod.volumes]).toEqual([ARGS, undefined]);
+    expect(await servingSecret()).toBeUndefined();
+    expect(kubectl(['get', 'secrets', '-n', 'kubectl-certs', '-o', 'name'])).not.toContain(
+      'metrics-server-ca',
+    );
+  });
+
+  it('gives metrics-server a certificate the aggregator verifies with the caBundle: kubectl top node works', async () => {
+    const r = await applyLeg(true);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'verified: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node (1)\n',
+    );
+    const spec = apiServiceSpec();
+    expect(spec.insecureSkipTLSVerify ?? false).toBe(false);
+    const bundle = Buffer.from(spec.caBundle, 'base64').toString('utf8');
+    const ca = json(['get', 'secret', '-n', 'kubectl-certs', 'kubectl-certs-metrics-server-ca']);
+    expect(ca.type).toBe('kubernetes.io/tls');
+    expect(bundle).toBe(Buffer.from(ca.data['tls.crt'], 'base64').toString('utf8'));
+    expect(execFileSync('openssl', ['x509', '-noout', '-subject'], { input: bundle, encoding: 'utf8' })).toBe(
+      'subject=CN = kubectl-certs metrics-server CA\n',
+    );
+    const pod = deploymentPod();
+    expect(pod.containers[0].args).toEqual([
+      ...ARGS,
+      '--tls-cert-file=/etc/kubernetes/metrics-server-tls/tls.crt',
+      '--tls-private-key-file=/etc/kubernetes/metrics-server-tls/tls.key',
+    ]);
+    expect(pod.volumes).toEqual([
+      { name: 'kubectl-certs-tls', secret: { secretName: 'metrics-server-tls', defaultMode: 420 } },
+    ]);
+    const top = await kubectlAsync(['top', 'node']);
+    expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
+    // The plan now calls the leg done, from the answer through the aggregator.
+    const plan = await runCli(['secure', 'metrics-server', '-o', 'json'], {
+      KUBECONFIG: cluster.adminKubeconfig,
+    });
+    expect(JSON.parse(plan.stdout).apiServiceLeg).toMatchObject({ state: 'done', findings: [] });
+  });
+
+  it('a wrong CA in the caBundle now shows the x509 error through the aggregator', async () => {
+    const other = makeCa(join(cluster.dir, 'metrics-pki'), 'other-ca', '/CN=some-other-ca');
+    kubectl([
+      'patch',
+      'apiservice',
+      'v1beta1.metrics.k8s.io',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { caBundle: Buffer.from(other.cert).toString('base64') } }),
+    ]);
+    let last = '';
+    await waitFor(
+      'the x509 error',
+      async () => {
+        const r = await apiRequest(cluster.admin, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+        last = String(r.body);
+        return r.status === 503;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(last).toBe('error trying to reach service: x509: certificate signed by unknown authority\n');
+  });
+});
