@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +10,7 @@ import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox
 import { issue, makeCa } from '../sandbox/pki.ts';
 import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
-import { type CliResult, runCli } from './cli.ts';
+import { CLI, type CliResult, runCli } from './cli.ts';
 
 // `secure metrics-server --apply`, the APIService leg, verified by the real aggregator: the command
 // makes a CA and metrics-server's serving Secret, edits the Deployment and the APIService; the
@@ -201,7 +201,8 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
   });
 
   it('gives metrics-server a certificate the aggregator verifies with the caBundle: kubectl top node works', async () => {
-    const r = await applyLeg(true);
+    // Short lifetimes, so that the approver below renews and rotates them within the test.
+    const r = await applyLeg(true, ['--serving-validity', '30s', '--ca-validity', '120s']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
@@ -232,6 +233,136 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
       KUBECONFIG: cluster.adminKubeconfig,
     });
     expect(JSON.parse(plan.stdout).apiServiceLeg).toMatchObject({ state: 'done', findings: [] });
+  });
+});
+
+/** One Prometheus sample's value from /metrics text, or undefined. */
+const sample = (text: string, name: string) =>
+  text
+    .split('\n')
+    .find((l) => l.startsWith(`${name} `))
+    ?.split(' ')[1];
+
+describe('approver run keeps the APIService leg valid: renewal and CA rotation', { timeout: 240_000 }, () => {
+  it('renews the serving certificate at two thirds, rotates the CA through old + new, and nothing fails meanwhile', async () => {
+    const caOf = async () => Buffer.from((await servingSecret())?.ca ?? '').toString();
+    const bundle = () => Buffer.from(apiServiceSpec().caBundle, 'base64').toString('utf8');
+    const firstCa = bundle();
+    const firstServing = (await servingSecret())?.cert;
+    const approver = spawn(
+      process.execPath,
+      [
+        CLI,
+        'approver',
+        'run',
+        '--lease-namespace',
+        'kubectl-certs',
+        '--bind-address',
+        '127.0.0.1:0',
+        '--kubelet-probe-interval',
+        '0',
+        '--metrics-server-renewal-interval',
+        '1s',
+        '--metrics-server-settle',
+        '5s',
+        '--metrics-server-serving-validity',
+        '30s',
+        '--metrics-server-ca-validity',
+        '120s',
+      ],
+      { env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let log = '';
+    approver.stderr.on('data', (d) => (log += d));
+    approver.stdout.on('data', () => {});
+    // The stand-in follows the Secret as metrics-server follows its mounted files; every second a
+    // request goes through the aggregator, and any failure is kept.
+    const failures: string[] = [];
+    const bundles: string[] = [firstCa];
+    let serving = firstServing;
+    let stop = false;
+    const follow = (async () => {
+      while (!stop) {
+        const secret = await servingSecret();
+        if (secret && secret.cert !== serving) {
+          serving = secret.cert;
+          standIn.setServing(secret);
+        }
+        const b = bundle();
+        if (b !== bundles.at(-1)) bundles.push(b);
+        const r = await apiRequest(cluster.admin, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+        if (r.status !== 200) failures.push(`${r.status}: ${String(r.body)}`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    })();
+    try {
+      // Done when the bundle holds one CA again, not the first one: rotated and the old CA dropped.
+      await waitFor(
+        'the CA rotated and the old one dropped',
+        async () =>
+          bundles.length >= 3 && bundles.at(-1) !== firstCa && bundles.at(-1)?.match(/BEGIN/g)?.length === 1,
+        { timeoutMs: 200_000 },
+      ).catch((e: Error) => {
+        throw new Error(`${e.message.split('\n')[0]}; bundles: ${bundles.length}; approver log:\n${log}`);
+      });
+      const [first, both, last] = [bundles[0], bundles.at(-2), bundles.at(-1)] as string[];
+      // old + new, then new only.
+      expect(both).toBe(`${first}${last}`);
+      expect(await caOf()).toBe(last);
+      expect(serving).not.toBe(firstServing);
+      expect(failures).toEqual([]);
+      const top = await kubectlAsync(['top', 'node']);
+      expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m`, 'm'));
+      // The steps as Events on the APIService, and as a metric.
+      const reasons = json([
+        'get',
+        'events',
+        '-n',
+        'default',
+        '--field-selector',
+        'reason=KubectlCertsMetricsServerTls',
+      ]).items.map((e: { message: string }) => e.message.split(':')[0]);
+      expect(new Set(reasons)).toEqual(new Set(['issue-serving', 'rotate-ca', 'drop-previous-ca']));
+      const url = log.match(/serving \/metrics, \/healthz and \/readyz on (\S+)/)?.[1];
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(sample(metrics, 'kubectl_certs_approver_metrics_server_renewals_total{step="rotate-ca"}')).toBe(
+        '1',
+      );
+      const expiry = Number(
+        sample(metrics, 'kubectl_certs_approver_metrics_server_serving_certificate_expiry_timestamp_seconds'),
+      );
+      expect(expiry * 1000).toBeGreaterThan(Date.now());
+      // check-expiration lists the serving certificate and its CA (the new one only, once rotated).
+      const scan = await runCli(['check-expiration', '-o', 'json', '--kubelet-timeout', '2s'], {
+        KUBECONFIG: cluster.adminKubeconfig,
+      });
+      const rows = (
+        JSON.parse(scan.stdout) as {
+          items: { what: string; where: string; subject: string; issuer: string }[];
+        }
+      ).items
+        .filter((r) => r.what.startsWith('metrics-server'))
+        .map((r) => [r.what, r.where, r.subject, r.issuer]);
+      expect(rows.sort()).toEqual([
+        [
+          'metrics-server CA',
+          'Secret kubectl-certs/kubectl-certs-metrics-server-ca',
+          'CN=kubectl-certs metrics-server CA',
+          'CN=kubectl-certs metrics-server CA',
+        ],
+        [
+          'metrics-server serving',
+          'Secret kube-system/metrics-server-tls',
+          'CN=metrics-server.kube-system.svc',
+          'CN=kubectl-certs metrics-server CA',
+        ],
+      ]);
+    } finally {
+      stop = true;
+      await follow;
+      approver.kill('SIGTERM');
+      await new Promise((resolve) => approver.once('close', resolve));
+    }
   });
 
   it('a wrong CA in the caBundle now shows the x509 error through the aggregator', async () => {

@@ -80,6 +80,25 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run) or when the values were mapp
       min: 1,
       max: 256,
     }),
+    'metrics-server-renewal-interval': Flags.string({
+      description:
+        "How often the leader checks metrics-server's serving certificate and its CA that `secure metrics-server` set up, and renews them when due (0: never).",
+      default: '10m',
+    }),
+    'metrics-server-serving-validity': Flags.string({
+      description:
+        'Lifetime of the metrics-server serving certificates it issues (renewed at two thirds of it).',
+      default: '365d',
+    }),
+    'metrics-server-ca-validity': Flags.string({
+      description: 'Lifetime of a new metrics-server CA on rotation (rotated at two thirds of it).',
+      default: '3650d',
+    }),
+    'metrics-server-settle': Flags.string({
+      description:
+        'How long a rotation step waits for the previous one to reach its readers (the aggregator, the Secret in the pod).',
+      default: '5m',
+    }),
     'from-kubelet-csr-approver': Flags.string({
       description: "migrate: kubelet-csr-approver's Helm values file (- for standard input).",
     }),
@@ -141,6 +160,23 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run) or when the values were mapp
         intervalMs: parseDuration(flags['kubelet-probe-interval'], '--kubelet-probe-interval'),
         concurrency: flags['kubelet-probe-concurrency'],
         timeoutMs: Math.min(g.timeoutMs || 5_000, 5_000),
+      },
+      servingRenewal: {
+        intervalMs: parseDuration(
+          flags['metrics-server-renewal-interval'],
+          '--metrics-server-renewal-interval',
+        ),
+        // The CA Secret is in the approver's own namespace, where approver install puts its Lease.
+        namespace: flags['lease-namespace'] ?? defaultLeaseNamespace(),
+        validity: {
+          servingMs: parseDuration(
+            flags['metrics-server-serving-validity'],
+            '--metrics-server-serving-validity',
+          ),
+          caMs: parseDuration(flags['metrics-server-ca-validity'], '--metrics-server-ca-validity'),
+        },
+        settleMs: parseDuration(flags['metrics-server-settle'], '--metrics-server-settle'),
+        timeoutMs: g.timeoutMs,
       },
       signal: stop.signal,
       log: (line) => process.stderr.write(`${line}\n`),

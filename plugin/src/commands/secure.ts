@@ -73,6 +73,15 @@ Exit status: 0 when both legs verify already (and with --print-values, and after
         'With --apply: how long to wait for the metrics API to list every node before putting things back.',
       default: '2m',
     }),
+    'serving-validity': Flags.string({
+      description:
+        "With --apply: lifetime of metrics-server's serving certificate (the approver renews it at two thirds).",
+      default: '365d',
+    }),
+    'ca-validity': Flags.string({
+      description: 'With --apply: lifetime of the CA it creates (the approver rotates it at two thirds).',
+      default: '3650d',
+    }),
     'print-values': Flags.boolean({
       description:
         'Print the metrics-server Helm chart values that give the same end state (for a Helm release, or an Argo CD or Flux source) instead of the plan; kubelets that would fail are warned about on stderr.',
@@ -95,6 +104,10 @@ Exit status: 0 when both legs verify already (and with --print-values, and after
       apply: flags.apply,
       dryRun: flags['dry-run'] as DryRun,
       verifyWaitMs: parseDuration(flags['verify-timeout'], '--verify-timeout'),
+      validity: {
+        servingMs: parseDuration(flags['serving-validity'], '--serving-validity'),
+        caMs: parseDuration(flags['ca-validity'], '--ca-validity'),
+      },
     });
     if (warnings) process.stderr.write(warnings);
     process.stdout.write(output);

@@ -121,7 +121,12 @@ export async function applyApiServiceLeg(
     caCert = ca.cert;
     const serving = await issueServingCertificate(ca, leg.servingNames, now, validity.servingMs);
     await write(
-      servingSecret(ms, serving, pemBundle([ca.cert]), METRICS_APISERVICE),
+      servingSecret(
+        { namespace: ms.namespace, name: servingSecretName(ms) },
+        serving,
+        pemBundle([ca.cert]),
+        METRICS_APISERVICE,
+      ),
       `a serving certificate for ${leg.servingNames.join(', ')} from ${SERVING_CA_NAME}`,
     );
     for (const r of [...servingSecretRbac(ms, approver), ...apiServiceRbac(METRICS_APISERVICE, approver)])

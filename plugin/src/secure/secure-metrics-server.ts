@@ -4,6 +4,7 @@ import {
   metricsServerChartValues,
   planSecureMetricsServer,
   type SecurePlan,
+  type ServingValidity,
 } from '@kubectl-certs/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createTwoFilesPatch } from 'diff';
@@ -36,6 +37,7 @@ export interface SecureSettings {
   dryRun?: DryRun;
   /** How long the verify step waits for the metrics API to list every node. */
   verifyWaitMs?: number;
+  validity?: ServingValidity;
 }
 
 /** Reads the cluster, plans both legs, and renders the plan; writes nothing. */
@@ -116,7 +118,7 @@ async function applyApiService(
   const dryRun = s.dryRun ?? 'none';
   let result: Awaited<ReturnType<typeof applyApiServiceLeg>>;
   try {
-    result = await applyApiServiceLeg(kc, plan, { dryRun, timeoutMs: s.timeoutMs });
+    result = await applyApiServiceLeg(kc, plan, { dryRun, timeoutMs: s.timeoutMs, validity: s.validity });
   } catch (e) {
     const saved = (e as { saved?: SavedObject[] }).saved;
     if (!saved?.length || dryRun !== 'none') throw e;
@@ -134,7 +136,8 @@ async function applyApiService(
     const nodes = plan.kubelets.map((k) => k.node);
     const v = await waitForMetricsApi(kc, nodes, {
       waitMs: s.verifyWaitMs ?? 120_000,
-      intervalMs: 2_000,
+      intervalMs: 1_000,
+      steadyMs: 10_000,
       timeoutMs: s.timeoutMs,
     });
     report.verified = v.ok;

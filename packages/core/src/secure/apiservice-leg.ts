@@ -54,8 +54,8 @@ export function planApiServiceLeg(
       issuer,
       `APIService ${api.name} has no spec.service: the API server serves it, not metrics-server`,
     );
-  const { namespace, name } = api.service;
-  const servingNames = [`${name}.${namespace}.svc`, `${name}.${namespace}`, name];
+  const { name } = api.service;
+  const servingNames = apiServiceServingNames(api.service);
   const tls = servingSecretName({ name: deploymentName ?? name });
   const findings = [
     ...(api.insecureSkipTLSVerify
@@ -87,6 +87,12 @@ export function planApiServiceLeg(
     steps: findings.length ? steps : [],
     metricsApi: live?.answer,
   };
+}
+
+/** The names the aggregator may dial for a Service, the one it dials (<svc>.<ns>.svc) first. */
+export function apiServiceServingNames(service: { namespace: string; name: string }): string[] {
+  const { namespace, name } = service;
+  return [`${name}.${namespace}.svc`, `${name}.${namespace}`, name];
 }
 
 function liveFindings(answer: MetricsApiAnswer, nodes: string[]): string[] {

@@ -144,24 +144,27 @@ function secretRbac(
   ];
 }
 
-/** metrics-server's serving Secret: the certificate, its key, and the CA bundle that verifies it. */
+/**
+ * metrics-server's serving Secret (named by servingSecretName, or as the CA Secret's annotation
+ * says): the certificate, its key, and the CA that issued it (ca.crt, as cert-manager writes it).
+ */
 export function servingSecret(
-  ms: Pick<MetricsServerRef, 'namespace' | 'name'>,
+  secret: { namespace: string; name: string },
   serving: PemKeyPair,
-  caBundlePem: string,
+  caPem: string,
   apiService: string,
 ): object {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
-      name: servingSecretName(ms),
-      namespace: ms.namespace,
+      name: secret.name,
+      namespace: secret.namespace,
       labels: APISERVICE_LEG_LABELS,
       annotations: { [APISERVICE_ANNOTATION]: apiService },
     },
     type: 'kubernetes.io/tls',
-    data: { 'tls.crt': b64(serving.cert), 'tls.key': b64(serving.key), 'ca.crt': b64(caBundlePem) },
+    data: { 'tls.crt': b64(serving.cert), 'tls.key': b64(serving.key), 'ca.crt': b64(caPem) },
   };
 }
 

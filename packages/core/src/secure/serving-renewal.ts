@@ -36,12 +36,12 @@ export interface ServingState {
  * One step of keeping the leg secure, the first that applies:
  * - publish-bundle: the caBundle lacks the current CA (a rotation's first write was cut short, or
  *   someone edited it): bundle = previous + current;
+ * - rotate-ca: a new CA (the current one is two thirds through its life, or past it): it becomes
+ *   current, the old one previous, and both go into the bundle; nothing is served from it yet;
  * - issue-serving: a new serving certificate from the current CA (missing, wrong names, another
  *   CA, or two thirds of its life gone), once the bundle has held the current CA long enough;
  * - drop-previous-ca: the rotation's end, once metrics-server has had time to serve the new
  *   certificate: bundle = current only, the previous CA forgotten;
- * - rotate-ca: a new CA (the current one is two thirds through its life): it becomes current, the
- *   old one previous, and both go into the bundle; nothing is served from it yet;
  * - none: nothing is due (with the reason it waits, when it waits).
  */
 export type RenewalStep = {
@@ -54,6 +54,12 @@ const sameCert = (a: CertificateInfo, b: CertificateInfo) => a.fingerprintSha256
 export async function nextRenewalStep(s: ServingState): Promise<RenewalStep> {
   if (!s.caBundle.some((c) => sameCert(c, s.ca)))
     return { action: 'publish-bundle', reason: "the APIService's caBundle does not hold the current CA" };
+  // Before any serving certificate: one issued from a CA near its end lives only as long as the CA.
+  if (!s.previousCa && dueAtTwoThirds(s.ca, s.now))
+    return {
+      action: 'rotate-ca',
+      reason: `the CA is two thirds through its life (it expires ${s.ca.notAfter.toISOString()})`,
+    };
   const settled = !s.rotatedAt || s.now.getTime() >= s.rotatedAt.getTime() + s.settleMs;
   const serving = await servingProblem(s);
   if (serving && !settled)
@@ -71,11 +77,6 @@ export async function nextRenewalStep(s: ServingState): Promise<RenewalStep> {
       };
     return { action: 'none', reason: 'waiting for metrics-server to serve the certificate from the new CA' };
   }
-  if (dueAtTwoThirds(s.ca, s.now))
-    return {
-      action: 'rotate-ca',
-      reason: `the CA is two thirds through its life (it expires ${s.ca.notAfter.toISOString()})`,
-    };
   return { action: 'none', reason: 'nothing is due' };
 }
 

@@ -63,6 +63,16 @@ const cases: Case[] = [
     /the CA is two thirds through its life/,
   ],
   [
+    'the CA and the serving certificate both due: the CA first (a certificate from it would die with it)',
+    () => ({ serving: certs.fromA, now: at(2000) }),
+    'rotate-ca',
+  ],
+  [
+    'the CA expired (the approver was not running): rotate it',
+    () => ({ serving: certs.fromA, now: at(3100) }),
+    'rotate-ca',
+  ],
+  [
     'rotated a minute ago, still serving from the old CA: wait for the bundle to settle',
     () => rotating({ rotatedAt: new Date(at(2000).getTime() - 60_000) }),
     'none',
