@@ -227,11 +227,14 @@ async function renewServingLoop(
 ): Promise<void> {
   const r = s.servingRenewal;
   if (r.intervalMs <= 0) return;
+  // The same failure every round (say, no permission on the CA Secret) is logged once.
+  let lastError = '';
   while (!signal.aborted) {
     if (leading()) {
       const now = new Date();
       try {
         const round = await renewServingRound(kc, r, now);
+        lastError = '';
         if (round?.servingNotAfter)
           metrics.metricsServerServingExpiry.set(round.servingNotAfter.getTime() / 1000);
         if (round?.caNotAfter) metrics.metricsServerCaExpiry.set(round.caNotAfter.getTime() / 1000);
@@ -246,7 +249,8 @@ async function renewServingLoop(
         }
       } catch (e) {
         metrics.apiError('metrics_server_renewal', e);
-        s.log(`metrics-server TLS renewal: ${firstLine(e)}`);
+        if (firstLine(e) !== lastError) s.log(`metrics-server TLS renewal: ${firstLine(e)}`);
+        lastError = firstLine(e);
       }
     }
     await sleep(r.intervalMs, undefined, { signal }).catch(() => {});
