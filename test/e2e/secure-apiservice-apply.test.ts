@@ -181,6 +181,37 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     expect(apiServiceSpec().insecureSkipTLSVerify).toBe(true);
   });
 
+  it('refuses a metrics-server that Helm manages, and says where the change belongs', async () => {
+    kubectl([
+      'label',
+      'deployment',
+      '-n',
+      'kube-system',
+      'metrics-server',
+      'app.kubernetes.io/managed-by=Helm',
+    ]);
+    try {
+      const r = await runCli(['secure', 'metrics-server', '--apply'], {
+        KUBECONFIG: cluster.adminKubeconfig,
+      });
+      expect(r).toMatchObject({
+        code: 1,
+        stderr:
+          "error: metrics-server is managed by Helm (label app.kubernetes.io/managed-by=Helm): change it in Helm's source instead (kubectl certs secure metrics-server --print-values gives the chart values); nothing was changed\n",
+      });
+      expect(await servingSecret()).toBeUndefined();
+    } finally {
+      kubectl([
+        'label',
+        'deployment',
+        '-n',
+        'kube-system',
+        'metrics-server',
+        'app.kubernetes.io/managed-by-',
+      ]);
+    }
+  });
+
   it("puts everything back when the aggregator cannot verify what is served, in the aggregator's words", async () => {
     // metrics-server keeps serving its own certificate (its pods never got the new Secret).
     const r = await applyLeg(false, ['--verify-timeout', '20s']);

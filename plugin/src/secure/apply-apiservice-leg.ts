@@ -55,6 +55,12 @@ export async function applyApiServiceLeg(
   const leg = plan.apiServiceLeg;
   if (leg.state === 'blocked')
     throw new UserError(`the APIService leg is blocked: ${leg.findings.join('; ')}`);
+  const by = plan.metricsServer.managedBy;
+  // Our edit would be undone at the tool's next sync: its source is where the change belongs.
+  if (by)
+    throw new UserError(
+      `metrics-server is managed by ${by.tool} (${by.evidence}): change it in ${by.tool}'s source instead (kubectl certs secure metrics-server --print-values gives the chart values); nothing was changed`,
+    );
   const result: LegResult = { leg: 'apiservice', changes: [], saved: [] };
   if (leg.state === 'done') return result;
   const server = kc.getCurrentCluster()?.server ?? '?';
