@@ -232,8 +232,9 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
   });
 
   it('gives metrics-server a certificate the aggregator verifies with the caBundle: kubectl top node works', async () => {
-    // Short lifetimes, so that the approver below renews and rotates them within the test.
-    const r = await applyLeg(true, ['--serving-validity', '30s', '--ca-validity', '120s']);
+    // Short lifetimes, so that the approver below renews and rotates them within the test (long
+    // enough for this test to end before the first one is due on a loaded machine).
+    const r = await applyLeg(true, ['--serving-validity', '60s', '--ca-validity', '180s']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
@@ -259,6 +260,31 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     ]);
     const top = await kubectlAsync(['top', 'node']);
     expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
+    // The approver's service account may renew exactly these, and read no other Secret there.
+    const sa = 'system:serviceaccount:kubectl-certs:kubectl-certs-approver';
+    const may = (attrs: { verb: string; what: string; ns?: string }) =>
+      kubectl([
+        'auth',
+        'can-i',
+        '--as',
+        sa,
+        attrs.verb as string,
+        attrs.what as string,
+        ...(attrs.ns ? ['-n', attrs.ns] : []),
+      ]).trim();
+    const answers = [
+      { verb: 'update', what: 'secret/metrics-server-tls', ns: 'kube-system' },
+      { verb: 'patch', what: 'apiservice.apiregistration.k8s.io/v1beta1.metrics.k8s.io' },
+      { verb: 'get', what: 'secret/other', ns: 'kube-system' },
+      { verb: 'patch', what: 'apiservice.apiregistration.k8s.io/v1.apps' },
+    ].map((a) => {
+      try {
+        return may(a);
+      } catch (e) {
+        return String((e as { stdout?: string }).stdout).trim();
+      }
+    });
+    expect(answers).toEqual(['yes', 'yes', 'no', 'no']);
     // The plan now calls the leg done, from the answer through the aggregator.
     const plan = await runCli(['secure', 'metrics-server', '-o', 'json'], {
       KUBECONFIG: cluster.adminKubeconfig,
@@ -277,8 +303,16 @@ const sample = (text: string, name: string) =>
 describe('approver run keeps the APIService leg valid: renewal and CA rotation', { timeout: 240_000 }, () => {
   it('renews the serving certificate at two thirds, rotates the CA through old + new, and nothing fails meanwhile', async () => {
     const caOf = async () => Buffer.from((await servingSecret())?.ca ?? '').toString();
-    const bundle = () => Buffer.from(apiServiceSpec().caBundle, 'base64').toString('utf8');
-    const firstCa = bundle();
+    // Read without kubectl's execFileSync: a blocked event loop would stall the in-process stand-in.
+    const bundle = async () => {
+      const r = await apiRequest<{ spec: { caBundle?: string } }>(
+        cluster.admin,
+        'GET',
+        '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io',
+      );
+      return Buffer.from(r.body.spec.caBundle ?? '', 'base64').toString('utf8');
+    };
+    const firstCa = await bundle();
     const firstServing = (await servingSecret())?.cert;
     const approver = spawn(
       process.execPath,
@@ -297,9 +331,9 @@ describe('approver run keeps the APIService leg valid: renewal and CA rotation',
         '--metrics-server-settle',
         '5s',
         '--metrics-server-serving-validity',
-        '30s',
+        '45s',
         '--metrics-server-ca-validity',
-        '120s',
+        '600s',
       ],
       { env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -319,7 +353,7 @@ describe('approver run keeps the APIService leg valid: renewal and CA rotation',
           serving = secret.cert;
           standIn.setServing(secret);
         }
-        const b = bundle();
+        const b = await bundle();
         if (b !== bundles.at(-1)) bundles.push(b);
         const r = await apiRequest(cluster.admin, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes');
         if (r.status !== 200) failures.push(`${r.status}: ${String(r.body)}`);
@@ -397,6 +431,8 @@ describe('approver run keeps the APIService leg valid: renewal and CA rotation',
   });
 
   it('a wrong CA in the caBundle now shows the x509 error through the aggregator', async () => {
+    // A certificate that does not expire during the test (the approver, stopped, renews no more).
+    standIn.setServing(selfSigned);
     const other = makeCa(join(cluster.dir, 'metrics-pki'), 'other-ca', '/CN=some-other-ca');
     kubectl([
       'patch',
