@@ -53,6 +53,8 @@ describe('deploy/base', () => {
       'RoleBinding',
       'Role',
       'RoleBinding',
+      'Role',
+      'RoleBinding',
       'Deployment',
       'PodDisruptionBudget',
       'Service',

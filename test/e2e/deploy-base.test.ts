@@ -143,6 +143,22 @@ describe('deploy/base on a real API server', () => {
       may: false,
       attrs: { verb: 'get', group: '', resource: 'secrets', namespace: 'kubectl-certs' },
     },
+    {
+      what: "update the metrics-server CA Secret (secure metrics-server's renewal)",
+      may: true,
+      attrs: {
+        verb: 'update',
+        group: '',
+        resource: 'secrets',
+        namespace: 'kubectl-certs',
+        name: 'kubectl-certs-metrics-server-ca',
+      },
+    },
+    {
+      what: 'list Secrets in its namespace',
+      may: false,
+      attrs: { verb: 'list', group: '', resource: 'secrets', namespace: 'kubectl-certs' },
+    },
     { what: 'update Leases in kube-system', may: false, attrs: lease('kube-system') },
     { what: 'update Nodes', may: false, attrs: { verb: 'update', group: '', resource: 'nodes' } },
   ])('the service account may $what: $may', ({ may, attrs }) => {

@@ -30,6 +30,7 @@ import { KubeletProber, type ProbeSettings } from './kubelet-probe.ts';
 import { LeaderElector, type LeaseApi, type LeaseSettings } from './leader-election.ts';
 import { ApproverMetrics } from './metrics.ts';
 import { PendingCsrs } from './pending-csrs.ts';
+import { renewalEvent, renewServingRound, type ServingRenewalSettings } from './serving-renewal.ts';
 
 export interface ApproverSettings extends ApproveSettings {
   tuning: WatchTuning;
@@ -41,6 +42,8 @@ export interface ApproverSettings extends ApproveSettings {
   /** Mark superseded CSRs Denied (default: leave them Pending, reported). */
   denySuperseded: boolean;
   kubeletProbe: ProbeSettings;
+  /** The APIService leg's renewal (secure metrics-server); intervalMs 0 turns it off. */
+  servingRenewal: ServingRenewalSettings & { intervalMs: number };
   signal: AbortSignal;
   onItem: (row: ReportItem) => void;
   log: (line: string) => void;
@@ -184,9 +187,10 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     metrics,
     signal,
   );
+  const renewLoop = renewServingLoop(kc, s, client, () => elector.isLeader(), metrics, signal);
   const outcome = await elector.run(signal);
   stop.abort();
-  await Promise.all([csrLoop, nodeLoop, probeLoop]);
+  await Promise.all([csrLoop, nodeLoop, probeLoop, renewLoop]);
   await decider?.idle(true);
   await http.close();
   return outcome;
@@ -205,6 +209,51 @@ async function probeKubelets(
     if (leading()) await prober.probeAll();
     else metrics.selfSigned.reset();
     await sleep(intervalMs, undefined, { signal }).catch(() => {});
+  }
+}
+
+/**
+ * Keeps metrics-server's serving certificate (secure metrics-server's APIService leg) valid: every
+ * `intervalMs`, while leading, one renewal round (core decides the step). A failure is logged and
+ * counted, never fatal: the CSR approval goes on, and the next round tries again.
+ */
+async function renewServingLoop(
+  kc: KubeConfig,
+  s: ApproverSettings,
+  client: ApproveClient,
+  leading: () => boolean,
+  metrics: ApproverMetrics,
+  signal: AbortSignal,
+): Promise<void> {
+  const r = s.servingRenewal;
+  if (r.intervalMs <= 0) return;
+  // The same failure every round (say, no permission on the CA Secret) is logged once.
+  let lastError = '';
+  while (!signal.aborted) {
+    if (leading()) {
+      const now = new Date();
+      try {
+        const round = await renewServingRound(kc, r, now);
+        lastError = '';
+        if (round?.servingNotAfter)
+          metrics.metricsServerServingExpiry.set(round.servingNotAfter.getTime() / 1000);
+        if (round?.caNotAfter) metrics.metricsServerCaExpiry.set(round.caNotAfter.getTime() / 1000);
+        if (round?.wrote.length) {
+          metrics.metricsServerRenewals.inc({ step: round.step.action });
+          s.log(
+            `metrics-server TLS: ${round.step.action}: ${round.step.reason}; wrote ${round.wrote.join(', ')}`,
+          );
+          await client
+            .createEvent(EVENT_NAMESPACE, renewalEvent(round, s.lease.identity, now))
+            .catch((e) => s.log(`recording an Event for the metrics-server TLS renewal: ${firstLine(e)}`));
+        }
+      } catch (e) {
+        metrics.apiError('metrics_server_renewal', e);
+        if (firstLine(e) !== lastError) s.log(`metrics-server TLS renewal: ${firstLine(e)}`);
+        lastError = firstLine(e);
+      }
+    }
+    await sleep(r.intervalMs, undefined, { signal }).catch(() => {});
   }
 }
 

@@ -1,3 +1,4 @@
+import { caSecretRbac } from '@kubectl-certs/core';
 import { type RbacSubject, rbacObjects } from '../rbac.ts';
 import { imageOf } from './image.ts';
 
@@ -40,6 +41,8 @@ export function installObjects(s: InstallSettings): object[] {
     // The ClusterRole of `kubectl certs rbac`, and the Roles approver run needs: its Lease here,
     // Events on CSRs in default (where client-go records Events of cluster-scoped objects).
     ...rbacObjects(s.name, [sa], s.namespace),
+    // The metrics-server CA of `secure metrics-server`, which the leader renews from: this account alone.
+    ...caSecretRbac(s.namespace, s),
     deployment(s, labels, selector),
     {
       apiVersion: 'policy/v1',

@@ -25,6 +25,12 @@ export const METRICS = {
    * CA-signed, by `node` (a TLS probe on a schedule, by the leader; absent when the probe failed).
    */
   kubeletSelfSigned: `${METRIC_PREFIX}kubelet_serving_certificate_self_signed`,
+  /** Gauge. notAfter (Unix seconds) of metrics-server's serving certificate that `secure metrics-server` set up, read by the leader each renewal round. */
+  metricsServerServingExpiry: `${METRIC_PREFIX}metrics_server_serving_certificate_expiry_timestamp_seconds`,
+  /** Gauge. notAfter (Unix seconds) of the current CA of that certificate. */
+  metricsServerCaExpiry: `${METRIC_PREFIX}metrics_server_ca_expiry_timestamp_seconds`,
+  /** Counter. Renewal steps written, by `step` (issue-serving, rotate-ca, publish-bundle, drop-previous-ca). */
+  metricsServerRenewals: `${METRIC_PREFIX}metrics_server_renewals_total`,
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

@@ -52,6 +52,23 @@ export class ApproverMetrics {
     registers: [this.registry],
   });
 
+  readonly metricsServerServingExpiry = new Gauge({
+    name: METRICS.metricsServerServingExpiry,
+    help: "notAfter of metrics-server's serving certificate that secure metrics-server set up (Unix seconds).",
+    registers: [this.registry],
+  });
+  readonly metricsServerCaExpiry = new Gauge({
+    name: METRICS.metricsServerCaExpiry,
+    help: "notAfter of the current CA of metrics-server's serving certificate (Unix seconds).",
+    registers: [this.registry],
+  });
+  readonly metricsServerRenewals = new Counter({
+    name: METRICS.metricsServerRenewals,
+    help: "Renewal steps of metrics-server's serving certificate written, by step.",
+    labelNames: ['step'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     this.leader.set(0);
   }

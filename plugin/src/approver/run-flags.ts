@@ -46,6 +46,25 @@ const ownFlags = {
     min: 1,
     max: 256,
   }),
+  'metrics-server-renewal-interval': Flags.string({
+    description:
+      "How often the leader checks metrics-server's serving certificate and its CA that `secure metrics-server` set up, and renews them when due (0: never).",
+    default: '10m',
+  }),
+  'metrics-server-serving-validity': Flags.string({
+    description:
+      'Lifetime of the metrics-server serving certificates it issues (renewed at two thirds of it).',
+    default: '365d',
+  }),
+  'metrics-server-ca-validity': Flags.string({
+    description: 'Lifetime of a new metrics-server CA on rotation (rotated at two thirds of it).',
+    default: '3650d',
+  }),
+  'metrics-server-settle': Flags.string({
+    description:
+      'How long a rotation step waits for the previous one to reach its readers (the aggregator, the Secret in the pod).',
+    default: '5m',
+  }),
 };
 
 /** Shown under their own heading in `approver --help`, apart from install's and migrate's. */

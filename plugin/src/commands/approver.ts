@@ -185,6 +185,23 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run), when every object was appli
         concurrency: flags['kubelet-probe-concurrency'],
         timeoutMs: Math.min(g.timeoutMs || 5_000, 5_000),
       },
+      servingRenewal: {
+        intervalMs: parseDuration(
+          flags['metrics-server-renewal-interval'],
+          '--metrics-server-renewal-interval',
+        ),
+        // The CA Secret is in the approver's own namespace, where approver install puts its Lease.
+        namespace: flags['lease-namespace'] ?? defaultLeaseNamespace(),
+        validity: {
+          servingMs: parseDuration(
+            flags['metrics-server-serving-validity'],
+            '--metrics-server-serving-validity',
+          ),
+          caMs: parseDuration(flags['metrics-server-ca-validity'], '--metrics-server-ca-validity'),
+        },
+        settleMs: parseDuration(flags['metrics-server-settle'], '--metrics-server-settle'),
+        timeoutMs: g.timeoutMs,
+      },
       signal: stop.signal,
       log: (line) => process.stderr.write(`${line}\n`),
       onItem: (item) => {

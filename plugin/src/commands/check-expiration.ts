@@ -13,7 +13,7 @@ export default class CheckExpiration extends BaseCommand {
   static override summary =
     'Show when certificates expire: the whole cluster, or a kubeadm PKI folder (--cert-dir).';
   static override description =
-    `Without --cert-dir, scans what kubeadm cannot see from one node: every Node's kubelet serving certificate (read from its endpoint), the API server's serving certificate, the cluster CA in kube-root-ca.crt, every APIService caBundle, the certificates of issued kubelet CSRs, and with --secrets every kubernetes.io/tls Secret, in one table sorted by residual time. An unreachable kubelet is a row with its error; the others are still read.
+    `Without --cert-dir, scans what kubeadm cannot see from one node: every Node's kubelet serving certificate (read from its endpoint), the API server's serving certificate, the cluster CA in kube-root-ca.crt, every APIService caBundle, the certificates of issued kubelet CSRs, metrics-server's serving certificate and its CA when secure metrics-server --apply made them, and with --secrets every kubernetes.io/tls Secret, in one table sorted by residual time. An unreachable kubelet is a row with its error; the others are still read.
 
 With --cert-dir (a kubeadm control-plane node's /etc/kubernetes/pki), prints the same report as "kubeadm certs check-expiration": the certificates and the kubeconfig client certificates beside the folder, then the CAs; a CA without its key is externally managed. -o json|yaml gives kubeadm's CertificateExpirationInfo (output.kubeadm.k8s.io/v1alpha3).
 

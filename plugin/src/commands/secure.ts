@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { policyFlags, policyOptions } from '../approve/policy-flags.ts';
 import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
+import { LEGS, type Leg } from '../secure/legs.ts';
 import { UserError } from '../user-error.ts';
 
 // --deny has no place here: --apply approves what is safe and leaves the rest Pending.
@@ -15,7 +16,7 @@ export default class Secure extends BaseCommand {
   - the APIService leg: what the v1beta1.metrics.k8s.io APIService lacks (caBundle, insecureSkipTLSVerify, a serving certificate from a CA) and the steps that give it.
 It finds metrics-server by the labels of the release manifests (k8s-app=metrics-server) and of the Helm chart (app.kubernetes.io/name=metrics-server), in every namespace unless -n is given. Without --apply nothing is written: this is the plan.
 
---apply does the kubelet leg: it approves what approve-serving finds safe among the pending kubelet-serving CSRs (the same policy and flags; undecided CSRs are never written), refuses while a kubelet would fail verification (unless --allow-unverified-nodes names it), then patches the Deployment by server-side apply under the field manager kubectl-certs (only the fields it changes), waits for the rollout, and waits until GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node. If the rollout or that check fails within --timeout, the Deployment is put back as it was and the reason is given in the API server's words; so it is on SIGINT while it waits. It refuses a Deployment that Helm, Argo CD or Flux manages (use --print-values), and a field owned by another field manager (a 409 conflict) unless --force-conflicts. --dry-run=client prints the objects it would apply without sending anything; --dry-run=server sends them with dryRun=All and prints what the API server would store.
+--apply does both legs, each verified before the next (--leg chooses one). The kubelet leg: it approves what approve-serving finds safe among the pending kubelet-serving CSRs (the same policy and flags; undecided CSRs are never written), refuses while a kubelet would fail verification (unless --allow-unverified-nodes names it), then patches the Deployment by server-side apply under the field manager kubectl-certs (only the fields it changes), waits for the rollout, and waits until GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node. The APIService leg: a serving certificate for metrics-server (cert-manager's when it is installed, else from a CA this command creates and keeps in a Secret only the approver's service account can read), the Secret mounted with --tls-cert-file/--tls-private-key-file, the APIService's caBundle and insecureSkipTLSVerify false; then the same check, whose answers must stay right for 10s (the aggregator answers with the old APIService for a moment). If a leg's rollout or check fails within --timeout, what that leg changed is put back as it was and the reason is given in the API server's words; so it is on SIGINT while it waits. It refuses a Deployment that Helm, Argo CD or Flux manages (use --print-values), and a field owned by another field manager (a 409 conflict) unless --force-conflicts. --dry-run=client prints the objects it would apply without sending anything; --dry-run=server sends them with dryRun=All and prints what the API server would store.
 
 Exit status: 0 when both legs verify already (and with --print-values), and after --apply when what it changed rolled out and verified; 3 when something is to change or blocks it (also: a dry run with changes, a kubelet that would fail verification, a Deployment another tool manages); 4 when --apply rolled back (the rollout or the verification failed; everything it changed was put back); 5 when the roll-back itself failed (stderr says what is left); 1 on errors (none or several metrics-server found, RBAC: the missing permission, the API server, a field-manager conflict); 2 on usage errors.`;
   static override examples = [
@@ -44,6 +45,10 @@ Exit status: 0 when both legs verify already (and with --print-values), and afte
       description: 'Apply although one node is not verified yet (metrics-server stops scraping it):',
       command: 'kubectl certs secure metrics-server --apply --allow-unverified-nodes worker-3',
     },
+    {
+      description: 'Only the APIService leg (the kubelets are not ready yet):',
+      command: 'kubectl certs secure metrics-server --apply --leg apiservice',
+    },
   ];
   static override args = {
     target: Args.string({ description: 'What to secure.', required: true, options: ['metrics-server'] }),
@@ -66,7 +71,7 @@ Exit status: 0 when both legs verify already (and with --print-values), and afte
     'kubelet-timeout': Flags.string({ description: 'How long to wait for each kubelet.', default: '5s' }),
     apply: Flags.boolean({
       description:
-        'Do the kubelet leg: approve safe kubelet-serving CSRs, patch the Deployment (server-side apply), wait for its rollout, verify through the aggregator; roll back on failure.',
+        'Do both legs (or the one --leg names), each verified through the aggregator and rolled back on failure: the kubelet leg (approve safe kubelet-serving CSRs, patch the Deployment by server-side apply, wait for its rollout), then the APIService leg (a serving certificate from a known CA, the caBundle, insecureSkipTLSVerify false).',
     }),
     'dry-run': Flags.string({
       description:
@@ -84,6 +89,19 @@ Exit status: 0 when both legs verify already (and with --print-values), and afte
         '--apply: take over fields another field manager owns (as kubectl apply --server-side --force-conflicts).',
     }),
     ...approvalFlags,
+    leg: Flags.string({
+      description: '--apply (and its dry runs): only this leg.',
+      options: ['kubelet', 'apiservice'],
+    }),
+    'serving-validity': Flags.string({
+      description:
+        "With --apply: lifetime of metrics-server's serving certificate (the approver renews it at two thirds).",
+      default: '365d',
+    }),
+    'ca-validity': Flags.string({
+      description: 'With --apply: lifetime of the CA it creates (the approver rotates it at two thirds).',
+      default: '3650d',
+    }),
     'print-values': Flags.boolean({
       description:
         'Print the metrics-server Helm chart values that give the same end state (for a Helm release, or an Argo CD or Flux source) instead of the plan; kubelets that would fail are warned about on stderr.',
@@ -101,6 +119,11 @@ Exit status: 0 when both legs verify already (and with --print-values), and afte
     const apply =
       flags.apply || dryRun !== 'none'
         ? {
+            legs: flags.leg ? [flags.leg as Leg] : LEGS,
+            validity: {
+              servingMs: parseDuration(flags['serving-validity'], '--serving-validity'),
+              caMs: parseDuration(flags['ca-validity'], '--ca-validity'),
+            },
             dryRun,
             forceConflicts: flags['force-conflicts'],
             policy: await policyOptions(flags),

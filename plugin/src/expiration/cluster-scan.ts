@@ -1,12 +1,17 @@
 import {
+  CA_SECRET_NAME,
   type CertificateInfo,
   type FoundCertificate,
+  PREVIOUS_CA_KEY,
   parseCertificates,
   preferredAddress,
+  SERVING_SECRET_ANNOTATION,
 } from '@kubectl-certs/core';
 import { ApiregistrationV1Api, CertificatesV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { describeApiError } from '../kube/api-error.ts';
+import pjson from '../../package.json' with { type: 'json' };
+import { defaultInstallSettings } from '../approver/install-objects.ts';
+import { describeApiError, parseStatus } from '../kube/api-error.ts';
 import { listCsrs, toNodeFacts } from '../kube/csr-objects.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
@@ -98,6 +103,8 @@ export async function scanCluster(
       }
     }
 
+    await addMetricsServerTls(core, t, add, found);
+
     const nodes = (await t(core.listNode(), 'listing Nodes')).items;
     const limit = pLimit(s.concurrency);
     let done = 0;
@@ -130,4 +137,46 @@ export async function scanCluster(
   } catch (e) {
     throw describeApiError(e, 'check-expiration', server);
   }
+}
+
+type Add = (what: string, where: string, pem: string | undefined, all?: boolean) => void;
+
+/**
+ * metrics-server's serving certificate and its CA, as `secure metrics-server --apply` set them up:
+ * the CA Secret in the approver's namespace (read by name: nothing to list), and the serving Secret
+ * it names. Absent is no row; a Secret we may not read is a row with the API server's reason.
+ */
+async function addMetricsServerTls(
+  core: CoreV1Api,
+  t: <T>(p: Promise<T>, what: string) => Promise<T>,
+  add: Add,
+  found: FoundCertificate[],
+): Promise<void> {
+  const b = (v: string | undefined) => (v ? Buffer.from(v, 'base64').toString('utf8') : undefined);
+  const read = async (namespace: string, name: string, what: string) => {
+    try {
+      return await t(core.readNamespacedSecret({ namespace, name }), `reading Secret ${namespace}/${name}`);
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code !== 404) found.push({ what, where: `Secret ${namespace}/${name}`, error: apiReason(e) });
+      return undefined;
+    }
+  };
+  const namespace = defaultInstallSettings(pjson.version).namespace;
+  const ca = await read(namespace, CA_SECRET_NAME, 'metrics-server CA');
+  if (!ca) return;
+  add('metrics-server CA', `Secret ${namespace}/${CA_SECRET_NAME}`, b(ca.data?.['tls.crt']));
+  if (ca.data?.[PREVIOUS_CA_KEY])
+    add('metrics-server CA (previous)', `Secret ${namespace}/${CA_SECRET_NAME}`, b(ca.data[PREVIOUS_CA_KEY]));
+  const [servingNs, servingName] = (ca.metadata?.annotations?.[SERVING_SECRET_ANNOTATION] ?? '').split('/');
+  if (!servingNs || !servingName) return;
+  const serving = await read(servingNs, servingName, 'metrics-server serving');
+  if (serving)
+    add('metrics-server serving', `Secret ${servingNs}/${servingName}`, b(serving.data?.['tls.crt']));
+}
+
+function apiReason(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  const message = parseStatus((e as { body?: unknown }).body);
+  return typeof code === 'number' ? `HTTP ${code}${message ? `: ${message}` : ''}` : (e as Error).message;
 }

@@ -15,4 +15,6 @@ export interface LegResult {
   leg: 'kubelet' | 'apiservice';
   changes: string[];
   saved: SavedObject[];
+  /** What the leg sends (or would send, with a dry run), in order. */
+  objects?: object[];
 }

@@ -1,4 +1,5 @@
 import { decodeCaBundle } from '../lint/ca-bundle.ts';
+import { CA_SECRET_NAME, servingSecretName } from './apiservice-objects.ts';
 
 /** The metrics APIService, and metrics-server's own TLS flags, as the planner needs them. */
 export interface ApiServiceSummary {
@@ -40,6 +41,7 @@ export function planApiServiceLeg(
   certManager: boolean,
   now: Date,
   live?: { answer: MetricsApiAnswer; nodes: string[] },
+  deploymentName?: string,
 ): ApiServiceLegPlan {
   const issuer = certManager ? 'cert-manager' : 'a CA that kubectl-certs creates';
   if (!api)
@@ -52,8 +54,9 @@ export function planApiServiceLeg(
       issuer,
       `APIService ${api.name} has no spec.service: the API server serves it, not metrics-server`,
     );
-  const { namespace, name } = api.service;
-  const servingNames = [`${name}.${namespace}.svc`, `${name}.${namespace}`, name];
+  const { name } = api.service;
+  const servingNames = apiServiceServingNames(api.service);
+  const tls = servingSecretName({ name: deploymentName ?? name });
   const findings = [
     ...(api.insecureSkipTLSVerify
       ? ['insecureSkipTLSVerify is true: the API server does not verify metrics-server']
@@ -70,9 +73,9 @@ export function planApiServiceLeg(
   if (findings.length === 0 && live) findings.push(...liveFindings(live.answer, live.nodes));
   const steps = [
     certManager
-      ? `a cert-manager Certificate for ${servingNames.join(', ')} into the Secret ${name}-tls, and the cainjector annotation on the APIService`
-      : `a CA (its key in the Secret ${name}-ca, readable by the approver's service account only) and a serving certificate for ${servingNames.join(', ')} into the Secret ${name}-tls`,
-    `mount ${name}-tls in metrics-server and pass --tls-cert-file and --tls-private-key-file`,
+      ? `a cert-manager Certificate for ${servingNames.join(', ')} into the Secret ${tls}, and the cainjector annotation on the APIService`
+      : `a CA (its key in the Secret ${CA_SECRET_NAME}, readable by the approver's service account only) and a serving certificate for ${servingNames.join(', ')} into the Secret ${tls}`,
+    `mount ${tls} in metrics-server and pass --tls-cert-file and --tls-private-key-file`,
     `set the APIService's caBundle to that CA and insecureSkipTLSVerify to false`,
     `verify: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node, or put back what was changed`,
   ];
@@ -84,6 +87,12 @@ export function planApiServiceLeg(
     steps: findings.length ? steps : [],
     metricsApi: live?.answer,
   };
+}
+
+/** The names the aggregator may dial for a Service, the one it dials (<svc>.<ns>.svc) first. */
+export function apiServiceServingNames(service: { namespace: string; name: string }): string[] {
+  const { namespace, name } = service;
+  return [`${name}.${namespace}.svc`, `${name}.${namespace}`, name];
 }
 
 function liveFindings(answer: MetricsApiAnswer, nodes: string[]): string[] {

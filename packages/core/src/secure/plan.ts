@@ -48,7 +48,14 @@ export function planSecureMetricsServer(i: SecureInputs): SecurePlan {
     i.args.some((a) => a === f || a.startsWith(`${f}=`)),
   );
   const live = i.metricsApi ? { answer: i.metricsApi, nodes: i.kubelets.map((k) => k.node) } : undefined;
-  const apiServiceLeg = planApiServiceLeg(i.apiService, servesOwn, i.certManager, i.now, live);
+  const apiServiceLeg = planApiServiceLeg(
+    i.apiService,
+    servesOwn,
+    i.certManager,
+    i.now,
+    live,
+    i.workload.name,
+  );
   return {
     metricsServer: {
       namespace: i.workload.namespace,

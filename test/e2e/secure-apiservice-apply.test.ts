@@ -1,0 +1,457 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { apiRequest } from '../sandbox/api.ts';
+import { Cluster } from '../sandbox/cluster.ts';
+import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
+import { issue, makeCa } from '../sandbox/pki.ts';
+import { waitFor } from '../sandbox/processes.ts';
+import { RealNode } from '../sandbox/real-node.ts';
+import { CLI, type CliResult, runCli } from './cli.ts';
+
+// `secure metrics-server --apply`, the APIService leg, verified by the real aggregator: the command
+// makes a CA and metrics-server's serving Secret, edits the Deployment and the APIService; the
+// stand-in plays metrics-server's new pod by serving the Secret the command wrote (read back from
+// the API server), behind a selector-less Service and its Endpoints. Then `kubectl top node` (the
+// real kubectl) goes through the aggregator with the real caBundle and insecureSkipTLSVerify false.
+let cluster: Cluster;
+let node: RealNode;
+let standIn: MetricsServerStandIn;
+let selfSigned: { cert: string; key: string };
+
+const env = () => ({ PATH: process.env.PATH, HOME: cluster.dir, KUBECONFIG: cluster.adminKubeconfig });
+const kubectl = (args: string[], input?: string) =>
+  execFileSync('kubectl', args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], env: env() });
+/** kubectl in the background: the stand-in answers from this process, so the event loop must run. */
+const kubectlAsync = async (args: string[]) =>
+  (await promisify(execFile)('kubectl', args, { encoding: 'utf8', env: env() })).stdout;
+const apply = (objects: object[]) =>
+  kubectl(['apply', '-f', '-'], objects.map((o) => `---\n${stringify(o)}`).join(''));
+const json = (args: string[]) => JSON.parse(kubectl([...args, '-o', 'json']));
+
+const ARGS = [
+  '--cert-dir=/tmp',
+  '--secure-port=10250',
+  '--kubelet-preferred-address-types=InternalIP',
+  '--kubelet-insecure-tls',
+];
+/** metrics-server's release manifest, as kubectl apply leaves it: insecure towards the API server. */
+const release = [
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'metrics-server', namespace: 'kube-system', labels: { 'k8s-app': 'metrics-server' } },
+    spec: {
+      selector: { matchLabels: { 'k8s-app': 'metrics-server' } },
+      template: {
+        metadata: { labels: { 'k8s-app': 'metrics-server' } },
+        spec: {
+          containers: [
+            {
+              name: 'metrics-server',
+              image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.2',
+              args: ARGS,
+            },
+          ],
+        },
+      },
+    },
+  },
+  {
+    apiVersion: 'apiregistration.k8s.io/v1',
+    kind: 'APIService',
+    metadata: { name: 'v1beta1.metrics.k8s.io' },
+    spec: {
+      group: 'metrics.k8s.io',
+      version: 'v1beta1',
+      groupPriorityMinimum: 100,
+      versionPriority: 100,
+      service: { name: 'metrics-server', namespace: 'kube-system' },
+      insecureSkipTLSVerify: true,
+    },
+  },
+];
+
+/** The Secret the command wrote, as the API server holds it (what a new pod would mount). */
+async function servingSecret(): Promise<{ cert: string; key: string; ca: string } | undefined> {
+  const r = await apiRequest<{ data?: Record<string, string> }>(
+    cluster.admin,
+    'GET',
+    '/api/v1/namespaces/kube-system/secrets/metrics-server-tls',
+  );
+  const d = r.status === 200 ? r.body.data : undefined;
+  if (!d?.['tls.crt'] || !d['tls.key']) return undefined;
+  const text = (k: string) => Buffer.from(d[k] ?? '', 'base64').toString('utf8');
+  return { cert: text('tls.crt'), key: text('tls.key'), ca: text('ca.crt') };
+}
+
+/**
+ * --apply as a process; while it waits for the verification, the stand-in does what a rollout of
+ * the new Secret would do (`follow`), or keeps serving what it served (metrics-server not restarted).
+ */
+async function applyLeg(follow: boolean, extra: string[] = []): Promise<CliResult> {
+  const run = runCli(['secure', 'metrics-server', '--apply', ...extra], {
+    KUBECONFIG: cluster.adminKubeconfig,
+  });
+  if (follow) {
+    const found = async () => {
+      const secret = await servingSecret();
+      if (secret) standIn.setServing(secret);
+      return secret !== undefined;
+    };
+    await waitFor('the serving Secret', found, { timeoutMs: 60_000 });
+  }
+  return run;
+}
+
+const apiServiceSpec = () => json(['get', 'apiservice', 'v1beta1.metrics.k8s.io']).spec;
+const deploymentPod = () =>
+  json(['get', 'deployment', '-n', 'kube-system', 'metrics-server']).spec.template.spec;
+
+beforeAll(async () => {
+  cluster = await Cluster.start();
+  node = await RealNode.start(cluster, { serverTLSBootstrap: false });
+  const pki = join(cluster.dir, 'metrics-pki');
+  mkdirSync(pki);
+  // What metrics-server serves before: a certificate of its own making (here: from a CA nobody trusts).
+  const own = makeCa(pki, 'own-ca', '/CN=metrics-server-own-ca');
+  selfSigned = issue(pki, 'own', '/CN=metrics-server', own, [
+    'extendedKeyUsage=serverAuth',
+    'subjectAltName=DNS:metrics-server.kube-system.svc,DNS:metrics-server.kube-system,DNS:metrics-server',
+  ]);
+  standIn = await startMetricsServerStandIn({
+    bind: node.network.hostIp,
+    serving: selfSigned,
+    frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
+    admin: cluster.admin,
+  });
+  apply([
+    // The approver's namespace, as `approver install` leaves it: the CA is kept there.
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubectl-certs' } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'metrics-server', namespace: 'kube-system' },
+      spec: { ports: [{ name: 'https', port: 443, targetPort: standIn.port, protocol: 'TCP' }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'metrics-server', namespace: 'kube-system' },
+      subsets: [
+        {
+          addresses: [{ ip: standIn.host }],
+          ports: [{ name: 'https', port: standIn.port, protocol: 'TCP' }],
+        },
+      ],
+    },
+    ...release,
+  ]);
+  // The starting point answers (insecurely): metrics through the aggregator.
+  await waitFor(
+    'metrics through the aggregator',
+    async () => (await apiRequest(cluster.admin, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes')).status === 200,
+    { timeoutMs: 60_000 },
+  );
+}, 240_000);
+afterAll(async () => {
+  await standIn?.stop();
+  await node?.stop();
+  await cluster?.stop();
+});
+
+describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000 }, () => {
+  it('--dry-run=client says what it would write and writes nothing', async () => {
+    const r = await runCli(['secure', 'metrics-server', '--apply', '--dry-run=client'], {
+      KUBECONFIG: cluster.adminKubeconfig,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('APIService leg: applied (dry run: client, nothing written)\n');
+    expect(r.stdout).toContain(
+      '  created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new',
+    );
+    expect(r.stdout).toContain(
+      '  changed APIService v1beta1.metrics.k8s.io: caBundle = kubectl-certs metrics-server CA',
+    );
+    expect(await servingSecret()).toBeUndefined();
+    expect(apiServiceSpec().insecureSkipTLSVerify).toBe(true);
+  });
+
+  it('refuses a metrics-server that Helm manages, and says where the change belongs', async () => {
+    kubectl([
+      'label',
+      'deployment',
+      '-n',
+      'kube-system',
+      'metrics-server',
+      'app.kubernetes.io/managed-by=Helm',
+    ]);
+    try {
+      const r = await runCli(['secure', 'metrics-server', '--apply'], {
+        KUBECONFIG: cluster.adminKubeconfig,
+      });
+      expect(r).toMatchObject({
+        code: 1,
+        stderr:
+          "error: metrics-server is managed by Helm (label app.kubernetes.io/managed-by=Helm): change it in Helm's source instead (kubectl certs secure metrics-server --print-values gives the chart values); nothing was changed\n",
+      });
+      expect(await servingSecret()).toBeUndefined();
+    } finally {
+      kubectl([
+        'label',
+        'deployment',
+        '-n',
+        'kube-system',
+        'metrics-server',
+        'app.kubernetes.io/managed-by-',
+      ]);
+    }
+  });
+
+  it("puts everything back when the aggregator cannot verify what is served, in the aggregator's words", async () => {
+    // metrics-server keeps serving its own certificate (its pods never got the new Secret).
+    const r = await applyLeg(false, ['--verify-timeout', '20s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: the APIService leg did not verify: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server failed: HTTP 503: error trying to reach service: x509: certificate signed by unknown authority; everything it changed was put back\n',
+    );
+    expect(r.stdout).toContain('  restored APIService v1beta1.metrics.k8s.io\n');
+    expect(r.stdout).toContain('  deleted Secret kube-system/metrics-server-tls\n');
+    const spec = apiServiceSpec();
+    expect([spec.insecureSkipTLSVerify, spec.caBundle]).toEqual([true, undefined]);
+    const pod = deploymentPod();
+    expect([pod.containers[0].args, pod.volumes]).toEqual([ARGS, undefined]);
+    expect(await servingSecret()).toBeUndefined();
+    expect(kubectl(['get', 'secrets', '-n', 'kubectl-certs', '-o', 'name'])).not.toContain(
+      'metrics-server-ca',
+    );
+  });
+
+  it('gives metrics-server a certificate the aggregator verifies with the caBundle: kubectl top node works', async () => {
+    // Short lifetimes, so that the approver below renews and rotates them within the test (long
+    // enough for this test to end before the first one is due on a loaded machine).
+    const r = await applyLeg(true, ['--serving-validity', '60s', '--ca-validity', '180s']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'verified: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node (1)\n',
+    );
+    const spec = apiServiceSpec();
+    expect(spec.insecureSkipTLSVerify ?? false).toBe(false);
+    const bundle = Buffer.from(spec.caBundle, 'base64').toString('utf8');
+    const ca = json(['get', 'secret', '-n', 'kubectl-certs', 'kubectl-certs-metrics-server-ca']);
+    expect(ca.type).toBe('kubernetes.io/tls');
+    expect(bundle).toBe(Buffer.from(ca.data['tls.crt'], 'base64').toString('utf8'));
+    expect(execFileSync('openssl', ['x509', '-noout', '-subject'], { input: bundle, encoding: 'utf8' })).toBe(
+      'subject=CN = kubectl-certs metrics-server CA\n',
+    );
+    const pod = deploymentPod();
+    expect(pod.containers[0].args).toEqual([
+      ...ARGS,
+      '--tls-cert-file=/etc/kubernetes/metrics-server-tls/tls.crt',
+      '--tls-private-key-file=/etc/kubernetes/metrics-server-tls/tls.key',
+    ]);
+    expect(pod.volumes).toEqual([
+      { name: 'kubectl-certs-tls', secret: { secretName: 'metrics-server-tls', defaultMode: 420 } },
+    ]);
+    const top = await kubectlAsync(['top', 'node']);
+    expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
+    // The approver's service account may renew exactly these, and read no other Secret there.
+    const sa = 'system:serviceaccount:kubectl-certs:kubectl-certs-approver';
+    const may = (attrs: { verb: string; what: string; ns?: string }) =>
+      kubectl([
+        'auth',
+        'can-i',
+        '--as',
+        sa,
+        attrs.verb as string,
+        attrs.what as string,
+        ...(attrs.ns ? ['-n', attrs.ns] : []),
+      ]).trim();
+    const answers = [
+      { verb: 'update', what: 'secret/metrics-server-tls', ns: 'kube-system' },
+      { verb: 'patch', what: 'apiservice.apiregistration.k8s.io/v1beta1.metrics.k8s.io' },
+      { verb: 'get', what: 'secret/other', ns: 'kube-system' },
+      { verb: 'patch', what: 'apiservice.apiregistration.k8s.io/v1.apps' },
+    ].map((a) => {
+      try {
+        return may(a);
+      } catch (e) {
+        return String((e as { stdout?: string }).stdout).trim();
+      }
+    });
+    expect(answers).toEqual(['yes', 'yes', 'no', 'no']);
+    // The plan now calls the leg done, from the answer through the aggregator.
+    const plan = await runCli(['secure', 'metrics-server', '-o', 'json'], {
+      KUBECONFIG: cluster.adminKubeconfig,
+    });
+    expect(JSON.parse(plan.stdout).apiServiceLeg).toMatchObject({ state: 'done', findings: [] });
+  });
+});
+
+/** One Prometheus sample's value from /metrics text, or undefined. */
+const sample = (text: string, name: string) =>
+  text
+    .split('\n')
+    .find((l) => l.startsWith(`${name} `))
+    ?.split(' ')[1];
+
+describe('approver run keeps the APIService leg valid: renewal and CA rotation', { timeout: 240_000 }, () => {
+  it('renews the serving certificate at two thirds, rotates the CA through old + new, and nothing fails meanwhile', async () => {
+    const caOf = async () => Buffer.from((await servingSecret())?.ca ?? '').toString();
+    // Read without kubectl's execFileSync: a blocked event loop would stall the in-process stand-in.
+    const bundle = async () => {
+      const r = await apiRequest<{ spec: { caBundle?: string } }>(
+        cluster.admin,
+        'GET',
+        '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io',
+      );
+      return Buffer.from(r.body.spec.caBundle ?? '', 'base64').toString('utf8');
+    };
+    const firstCa = await bundle();
+    const firstServing = (await servingSecret())?.cert;
+    const approver = spawn(
+      process.execPath,
+      [
+        CLI,
+        'approver',
+        'run',
+        '--lease-namespace',
+        'kubectl-certs',
+        '--bind-address',
+        '127.0.0.1:0',
+        '--kubelet-probe-interval',
+        '0',
+        '--metrics-server-renewal-interval',
+        '1s',
+        '--metrics-server-settle',
+        '5s',
+        '--metrics-server-serving-validity',
+        '45s',
+        '--metrics-server-ca-validity',
+        '600s',
+      ],
+      { env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let log = '';
+    approver.stderr.on('data', (d) => (log += d));
+    approver.stdout.on('data', () => {});
+    // The stand-in follows the Secret as metrics-server follows its mounted files; every second a
+    // request goes through the aggregator, and any failure is kept.
+    const failures: string[] = [];
+    const bundles: string[] = [firstCa];
+    let serving = firstServing;
+    let stop = false;
+    const follow = (async () => {
+      while (!stop) {
+        const secret = await servingSecret();
+        if (secret && secret.cert !== serving) {
+          serving = secret.cert;
+          standIn.setServing(secret);
+        }
+        const b = await bundle();
+        if (b !== bundles.at(-1)) bundles.push(b);
+        const r = await apiRequest(cluster.admin, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+        if (r.status !== 200) failures.push(`${r.status}: ${String(r.body)}`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    })();
+    try {
+      // Done when the bundle holds one CA again, not the first one: rotated and the old CA dropped.
+      await waitFor(
+        'the CA rotated and the old one dropped',
+        async () =>
+          bundles.length >= 3 && bundles.at(-1) !== firstCa && bundles.at(-1)?.match(/BEGIN/g)?.length === 1,
+        { timeoutMs: 200_000 },
+      ).catch((e: Error) => {
+        throw new Error(`${e.message.split('\n')[0]}; bundles: ${bundles.length}; approver log:\n${log}`);
+      });
+      const [first, both, last] = [bundles[0], bundles.at(-2), bundles.at(-1)] as string[];
+      // old + new, then new only.
+      expect(both).toBe(`${first}${last}`);
+      expect(await caOf()).toBe(last);
+      expect(serving).not.toBe(firstServing);
+      expect(failures).toEqual([]);
+      const top = await kubectlAsync(['top', 'node']);
+      expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m`, 'm'));
+      // The steps as Events on the APIService, and as a metric.
+      const reasons = json([
+        'get',
+        'events',
+        '-n',
+        'default',
+        '--field-selector',
+        'reason=KubectlCertsMetricsServerTls',
+      ]).items.map((e: { message: string }) => e.message.split(':')[0]);
+      expect(new Set(reasons)).toEqual(new Set(['issue-serving', 'rotate-ca', 'drop-previous-ca']));
+      const url = log.match(/serving \/metrics, \/healthz and \/readyz on (\S+)/)?.[1];
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(sample(metrics, 'kubectl_certs_approver_metrics_server_renewals_total{step="rotate-ca"}')).toBe(
+        '1',
+      );
+      const expiry = Number(
+        sample(metrics, 'kubectl_certs_approver_metrics_server_serving_certificate_expiry_timestamp_seconds'),
+      );
+      expect(expiry * 1000).toBeGreaterThan(Date.now());
+      // check-expiration lists the serving certificate and its CA (the new one only, once rotated).
+      const scan = await runCli(['check-expiration', '-o', 'json', '--kubelet-timeout', '2s'], {
+        KUBECONFIG: cluster.adminKubeconfig,
+      });
+      const rows = (
+        JSON.parse(scan.stdout) as {
+          items: { what: string; where: string; subject: string; issuer: string }[];
+        }
+      ).items
+        .filter((r) => r.what.startsWith('metrics-server'))
+        .map((r) => [r.what, r.where, r.subject, r.issuer]);
+      expect(rows.sort()).toEqual([
+        [
+          'metrics-server CA',
+          'Secret kubectl-certs/kubectl-certs-metrics-server-ca',
+          'CN=kubectl-certs metrics-server CA',
+          'CN=kubectl-certs metrics-server CA',
+        ],
+        [
+          'metrics-server serving',
+          'Secret kube-system/metrics-server-tls',
+          'CN=metrics-server.kube-system.svc',
+          'CN=kubectl-certs metrics-server CA',
+        ],
+      ]);
+    } finally {
+      stop = true;
+      await follow;
+      approver.kill('SIGTERM');
+      await new Promise((resolve) => approver.once('close', resolve));
+    }
+  });
+
+  it('a wrong CA in the caBundle now shows the x509 error through the aggregator', async () => {
+    // A certificate that does not expire during the test (the approver, stopped, renews no more).
+    standIn.setServing(selfSigned);
+    const other = makeCa(join(cluster.dir, 'metrics-pki'), 'other-ca', '/CN=some-other-ca');
+    kubectl([
+      'patch',
+      'apiservice',
+      'v1beta1.metrics.k8s.io',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { caBundle: Buffer.from(other.cert).toString('base64') } }),
+    ]);
+    let last = '';
+    await waitFor(
+      'the x509 error',
+      async () => {
+        const r = await apiRequest(cluster.admin, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes');
+        last = String(r.body);
+        return r.status === 503;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(last).toBe('error trying to reach service: x509: certificate signed by unknown authority\n');
+  });
+});
