@@ -93,7 +93,8 @@ async function servingSecret(): Promise<{ cert: string; key: string; ca: string 
  * the new Secret would do (`follow`), or keeps serving what it served (metrics-server not restarted).
  */
 async function applyLeg(follow: boolean, extra: string[] = []): Promise<CliResult> {
-  const run = runCli(['secure', 'metrics-server', '--apply', ...extra], {
+  // The Deployment's args belong to kubectl apply (kubectl-client-side-apply): taking them is asked for.
+  const run = runCli(['secure', 'metrics-server', ...LEG, '--force-conflicts', ...extra], {
     KUBECONFIG: cluster.adminKubeconfig,
   });
   if (follow) {
@@ -106,6 +107,9 @@ async function applyLeg(follow: boolean, extra: string[] = []): Promise<CliResul
   }
   return run;
 }
+
+/** The APIService leg alone: this cluster has no scheduler, so the kubelet leg's rollout could never finish. */
+const LEG = ['--apply', '--leg', 'apiservice'];
 
 const apiServiceSpec = () => json(['get', 'apiservice', 'v1beta1.metrics.k8s.io']).spec;
 const deploymentPod = () =>
@@ -165,12 +169,12 @@ afterAll(async () => {
 
 describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000 }, () => {
   it('--dry-run=client says what it would write and writes nothing', async () => {
-    const r = await runCli(['secure', 'metrics-server', '--apply', '--dry-run=client'], {
+    const r = await runCli(['secure', 'metrics-server', ...LEG, '--dry-run=client'], {
       KUBECONFIG: cluster.adminKubeconfig,
     });
     expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('APIService leg: applied (dry run: client, nothing written)\n');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('APIService leg (--dry-run=client: nothing was sent):\n');
     expect(r.stdout).toContain(
       '  created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new',
     );
@@ -191,13 +195,13 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
       'app.kubernetes.io/managed-by=Helm',
     ]);
     try {
-      const r = await runCli(['secure', 'metrics-server', '--apply'], {
+      const r = await runCli(['secure', 'metrics-server', ...LEG], {
         KUBECONFIG: cluster.adminKubeconfig,
       });
       expect(r).toMatchObject({
-        code: 1,
+        code: 3,
         stderr:
-          "error: metrics-server is managed by Helm (label app.kubernetes.io/managed-by=Helm): change it in Helm's source instead (kubectl certs secure metrics-server --print-values gives the chart values); nothing was changed\n",
+          "error: Deployment kube-system/metrics-server is managed by Helm (label app.kubernetes.io/managed-by=Helm): an edit here would be undone at its next sync, so nothing was changed. Change it in Helm's source; the chart values: kubectl certs secure metrics-server -n kube-system --name metrics-server --print-values\n",
       });
       expect(await servingSecret()).toBeUndefined();
     } finally {
@@ -214,13 +218,14 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
 
   it("puts everything back when the aggregator cannot verify what is served, in the aggregator's words", async () => {
     // metrics-server keeps serving its own certificate (its pods never got the new Secret).
-    const r = await applyLeg(false, ['--verify-timeout', '20s']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      'error: the APIService leg did not verify: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server failed: HTTP 503: error trying to reach service: x509: certificate signed by unknown authority; everything it changed was put back\n',
-    );
-    expect(r.stdout).toContain('  restored APIService v1beta1.metrics.k8s.io\n');
-    expect(r.stdout).toContain('  deleted Secret kube-system/metrics-server-tls\n');
+    const r = await applyLeg(false, ['--timeout', '20s']);
+    expect(r.code).toBe(4);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
+      'error: the APIService leg failed: not verified: timed out after 20s (--timeout): GET /apis/metrics.k8s.io/v1beta1/nodes through the API server failed: HTTP 503: error trying to reach service: x509: certificate signed by unknown authority',
+    ]);
+    expect(r.stdout).toContain('APIService leg of Deployment kube-system/metrics-server: rolled back\n');
+    expect(r.stdout).toContain('  rolled back: APIService v1beta1.metrics.k8s.io restored\n');
+    expect(r.stdout).toContain('  rolled back: Secret kube-system/metrics-server-tls restored\n');
     const spec = apiServiceSpec();
     expect([spec.insecureSkipTLSVerify, spec.caBundle]).toEqual([true, undefined]);
     const pod = deploymentPod();
@@ -235,10 +240,11 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     // Short lifetimes, so that the approver below renews and rotates them within the test (long
     // enough for this test to end before the first one is due on a loaded machine).
     const r = await applyLeg(true, ['--serving-validity', '60s', '--ca-validity', '180s']);
-    expect(r.stderr).toBe('');
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(
-      'verified: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node (1)\n',
+    expect(r.stdout).toContain('APIService leg of Deployment kube-system/metrics-server: verified\n');
+    expect(r.stderr).toContain(
+      'GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node (1)\n',
     );
     const spec = apiServiceSpec();
     expect(spec.insecureSkipTLSVerify ?? false).toBe(false);

@@ -109,7 +109,17 @@ async function originalDeployment(verb: 'apply' | 'replace' = 'replace'): Promis
   await kubectl(['rollout', 'status', '-n', 'kube-system', 'deployment/metrics-server', '--timeout=150s']);
 }
 
-const APPLY = ['secure', 'metrics-server', '--apply', '--allow-unverified-nodes', 'ms-self'];
+// The kubelet leg alone: the stand-in here serves a certificate of its own CA, not the one the
+// APIService leg would make (secure-apiservice-apply.test.ts has that leg).
+const APPLY = [
+  'secure',
+  'metrics-server',
+  '--apply',
+  '--leg',
+  'kubelet',
+  '--allow-unverified-nodes',
+  'ms-self',
+];
 
 beforeAll(async () => {
   cluster = await Cluster.start({ scheduler: true });
@@ -243,7 +253,10 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
       { timeoutMs: 60_000 },
     );
     const before = (await metricsServer()).metadata.generation;
-    const r = await runCli(['secure', 'metrics-server', '--apply', '--timeout', '60s'], admin);
+    const r = await runCli(
+      ['secure', 'metrics-server', '--apply', '--leg', 'kubelet', '--timeout', '60s'],
+      admin,
+    );
     expect(r.stderr).toMatch(/^approved csr-\S+ \(ms-boot\): /m);
     const selfIp = (nodes[1] as RealNode).ip;
     expect(r.stderr).toContain(
@@ -331,7 +344,7 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
     expect(await managers()).not.toContain('kubectl-certs');
     // Without the allowance, the self-signed kubelet is a warning: a dry run refuses nothing.
     const blocked = await runCli(
-      ['secure', 'metrics-server', '--dry-run=server', '--force-conflicts'],
+      ['secure', 'metrics-server', '--dry-run=server', '--leg', 'kubelet', '--force-conflicts'],
       admin,
     );
     expect(blocked.stderr).toMatch(/^warning: the kubelet leg is blocked: .*ms-self would fail verification/);

@@ -8,7 +8,7 @@ import {
 import { AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { firstLine } from '../approve/report-item.ts';
 import { describePermission, firstMissingPermission, type Permission } from '../kube/access-review.ts';
-import { FIELD_MANAGER } from '../kube/server-side-apply.ts';
+import { APISERVICE_LEG_FIELD_MANAGER, FIELD_MANAGER } from '../kube/server-side-apply.ts';
 import { type OutputFormat, renderData } from '../output.ts';
 import { UserError } from '../user-error.ts';
 import { applyApiServiceLeg } from './apply-apiservice-leg.ts';
@@ -180,10 +180,23 @@ async function clientDryRun(kc: KubeConfig, plan: SecurePlan, s: ApplySettings):
   const warnings = refusal ? `warning: ${refusal}\n` : '';
   if (s.output !== 'table')
     return { output: `${renderData(list(objects), s.output)}\n`, warnings, exitCode: exitOf(objects) };
+  const changes = api?.changes.length
+    ? `APIService leg (--dry-run=client: nothing was sent):\n${api.changes.map((c) => `  ${c}\n`).join('')}`
+    : '';
   const body = objects.length
-    ? `Would apply (server-side apply, field manager ${FIELD_MANAGER}; --dry-run=client: nothing was sent):\n${objects.map((o) => `---\n${renderData(o, 'yaml')}\n`).join('')}`
+    ? `${changes}Would apply (server-side apply, ${managersOf(kubelet.length > 0, api?.objects ?? [])}; --dry-run=client: nothing was sent):\n${objects.map((o) => `---\n${renderData(o, 'yaml')}\n`).join('')}`
     : `Nothing to apply: ${legNames(s.legs)} verif${s.legs.length > 1 ? 'y' : 'ies'} already.\n`;
   return { output: body, warnings, exitCode: exitOf(objects) };
+}
+
+/** Which field managers send the objects: the APIService leg's Deployment edit is its own. */
+function managersOf(kubelet: boolean, api: object[]): string {
+  const deployment = api.some((o) => (o as { kind?: string }).kind === 'Deployment');
+  const names = [
+    ...(kubelet || api.length > (deployment ? 1 : 0) ? [FIELD_MANAGER] : []),
+    ...(deployment ? [APISERVICE_LEG_FIELD_MANAGER] : []),
+  ];
+  return `field manager${names.length > 1 ? 's' : ''} ${names.join(' and ')}`;
 }
 
 const legNames = (legs: readonly Leg[]) =>

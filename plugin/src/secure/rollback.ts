@@ -1,3 +1,4 @@
+import { rolloutStatus } from '@kubectl-certs/core';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { firstLine } from '../approve/report-item.ts';
 import { FIELD_MANAGER } from '../kube/server-side-apply.ts';
@@ -46,7 +47,8 @@ export async function rollback(
     const object = describeObject(s);
     try {
       await restoreRetryingConflicts(kc, s, requestTimeoutMs);
-      if (s.kind === 'Deployment' && s.before) {
+      // A Deployment that had not rolled out before --apply (no node could run it) is not expected to now.
+      if (s.kind === 'Deployment' && s.before && hadRolledOut(s.before)) {
         const rolled = await waitForRollout(
           kc,
           { namespace: s.namespace ?? '', name: s.name },
@@ -131,4 +133,21 @@ function withoutServerFields(
       ...(current?.metadata?.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}),
     },
   } as KubernetesObject;
+}
+
+/** Whether the Deployment, as it was read before the change, had rolled out (kubectl's judgement). */
+function hadRolledOut(before: Record<string, unknown>): boolean {
+  const d = before as {
+    metadata?: { name?: string; generation?: number };
+    spec?: { replicas?: number };
+    status?: Record<string, unknown>;
+  };
+  return (
+    rolloutStatus({
+      name: d.metadata?.name ?? '',
+      generation: d.metadata?.generation,
+      replicas: d.spec?.replicas,
+      status: d.status ?? {},
+    }).state === 'done'
+  );
 }
