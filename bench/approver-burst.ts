@@ -119,6 +119,8 @@ export const approverBurst: Benchmark = {
       approver = spawn(
         process.execPath,
         [
+          // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the approver there (to find where time goes).
+          ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
           cli,
           'approver',
           'run',

@@ -17,13 +17,15 @@ import {
 import { type ApproveClient, approveClient } from '../approve/approve-client.ts';
 import { errorRow, firstLine, type ReportItem, reportRow } from '../approve/report-item.ts';
 import type { ApproveSettings } from '../approve/settings.ts';
-import { CSR_PATH, watchNodes } from '../approve/watch.ts';
+import { CSR_PATH, watchNodes, withNodeCache } from '../approve/watch.ts';
 import { WatchDecider, type WatchTuning } from '../approve/watch-decider.ts';
 import { APPROVED_REASON, writeDecision } from '../approve/write-decision.ts';
 import { controllerPermissions, requirePermissions } from '../kube/access-review.ts';
 import { type CsrItem, listCsrs, toCsrItem } from '../kube/csr-objects.ts';
+import { NodeCache } from '../kube/node-cache.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
 import { runWatchLoop } from '../kube/watch-loop.ts';
+import { EventQueue } from './event-queue.ts';
 import { EVENT_NAMESPACE, eventFor } from './events.ts';
 import { serveHttp } from './http-server.ts';
 import { KubeletProber, type ProbeSettings } from './kubelet-probe.ts';
@@ -58,10 +60,10 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     s.timeoutMs,
     `kubectl certs rbac --user <you> --lease-namespace ${s.lease.namespace}`,
   );
-  const metrics = new ApproverMetrics();
+  const csrs = new PendingCsrs();
+  const metrics = new ApproverMetrics(() => csrs.pendingSummary());
   const stop = new AbortController();
   const signal = AbortSignal.any([s.signal, stop.signal]);
-  const csrs = new PendingCsrs();
   let synced = false;
   let live = false;
   let decider: WatchDecider | undefined;
@@ -85,29 +87,31 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     onError: (op, e) => metrics.apiError(op, e),
     log: s.log,
   });
-  const client = leaderOnly(counted(approveClient(kc, s.timeoutMs), metrics), () => elector.isLeader());
+  const nodes = new NodeCache();
+  const client = leaderOnly(withNodeCache(counted(approveClient(kc, s.timeoutMs), metrics), nodes), () =>
+    elector.isLeader(),
+  );
 
-  const onRow = (row: ReportItem, item: CsrItem) => {
+  const events = new EventQueue();
+  const onRow = (row: ReportItem, item: CsrItem): Promise<void> | undefined => {
     metrics.recordRow(row, Date.now());
     s.onItem(row);
     const event = eventFor(row, item, s.lease.identity, new Date());
     // A refusal evaluated again with the same outcome says nothing new: one Event for it.
     const key = event && `${event.reason}\n${event.message}`;
-    if (event && lastEvent.get(item.request.name) === key) return;
+    if (event && lastEvent.get(item.request.name) === key) return undefined;
     if (event) lastEvent.set(item.request.name, key as string);
     if (event)
-      client
-        .createEvent(EVENT_NAMESPACE, event)
-        .catch((e) => s.log(`recording an Event for ${row.name}: ${firstLine(e)}`));
+      return events.add(() =>
+        client.createEvent(EVENT_NAMESPACE, event).then(
+          () => {},
+          (e) => s.log(`recording an Event for ${row.name}: ${firstLine(e)}`),
+        ),
+      );
   };
 
   /** Hands the pending CSRs to the decider: the newest per node and SANs, within the per-node cap. */
   const offer = (changed: CsrItem[] | 'all' = 'all') => {
-    const pending = csrs.pending();
-    metrics.pending.set(pending.length);
-    const oldest = Math.min(...pending.map((i) => i.created?.getTime() ?? Number.POSITIVE_INFINITY));
-    if (Number.isFinite(oldest)) metrics.oldestPending.set(oldest / 1000);
-    else metrics.oldestPending.reset();
     if (!decider) return;
     const plan = csrs.plan(s.maxPendingPerNode, changed);
     for (const item of plan.held) decider.forget(item);
@@ -136,6 +140,8 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     what: 'kubelet-serving CSRs',
     path: CSR_PATH,
     list: async () => {
+      // CSRs are decided from the Node cache: listed first, or the first batch would be undecided.
+      await nodes.firstAttempt;
       const l = await listCsrs(certs, s.timeoutMs);
       return { items: l.items.map((i) => i.object), resourceVersion: l.resourceVersion };
     },
@@ -169,14 +175,14 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
       metrics.apiError('kubelet_probe', {});
     },
   });
-  const nodeLoop = watchNodes(
-    kc,
-    (name) => void decider?.nodeChanged(name),
+  const nodeLoop = watchNodes(kc, nodes, {
+    changed: (name) => void decider?.nodeChanged(name),
     signal,
-    s.log,
-    s.timeoutMs,
-    (type, n) => (type === 'DELETED' ? prober.remove(n.metadata?.name ?? '') : prober.update(n)),
-  );
+    log: s.log,
+    timeoutMs: s.timeoutMs,
+    observe: (type, n) => (type === 'DELETED' ? prober.remove(n.metadata?.name ?? '') : prober.update(n)),
+    onListError: (e) => metrics.apiError('list_nodes', e),
+  });
   const probeLoop = probeKubelets(
     prober,
     s.kubeletProbe.intervalMs,
@@ -188,6 +194,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   stop.abort();
   await Promise.all([csrLoop, nodeLoop, probeLoop]);
   await decider?.idle(true);
+  await events.idle();
   await http.close();
   return outcome;
 }
