@@ -133,6 +133,11 @@ export class WatchDecider {
     }
   }
 
+  /** Whether CSRs are waiting to be decided or written now. */
+  busy(): boolean {
+    return this.acting.size > 0 || (this.due.size > 0 && !this.stopped);
+  }
+
   /** Counts by state, for tests and the approver's metrics. */
   counts(): Record<State, number> {
     const out: Record<State, number> = { queued: 0, retrying: 0, 'awaiting-node': 0, done: 0 };

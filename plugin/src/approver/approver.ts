@@ -1,12 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type Decision,
-  fail,
-  formatSans,
-  parseCertificate,
-  parseRequest,
-  requesterNode,
-} from '@kubectl-certs/core';
+import { type Decision, fail, formatSans, parseRequest, requesterNode } from '@kubectl-certs/core';
 import {
   AuthorizationV1Api,
   CertificatesV1Api,
@@ -19,7 +12,7 @@ import { errorRow, firstLine, type ReportItem, reportRow } from '../approve/repo
 import type { ApproveSettings } from '../approve/settings.ts';
 import { CSR_PATH, watchNodes, withNodeCache } from '../approve/watch.ts';
 import { WatchDecider, type WatchTuning } from '../approve/watch-decider.ts';
-import { APPROVED_REASON, writeDecision } from '../approve/write-decision.ts';
+import { writeDecision } from '../approve/write-decision.ts';
 import { controllerPermissions, requirePermissions } from '../kube/access-review.ts';
 import { type CsrItem, listCsrs, toCsrItem } from '../kube/csr-objects.ts';
 import { NodeCache } from '../kube/node-cache.ts';
@@ -28,6 +21,7 @@ import { runWatchLoop } from '../kube/watch-loop.ts';
 import { EventQueue } from './event-queue.ts';
 import { EVENT_NAMESPACE, eventFor } from './events.ts';
 import { serveHttp } from './http-server.ts';
+import { IssuedExpiry } from './issued-expiry.ts';
 import { KubeletProber, type ProbeSettings } from './kubelet-probe.ts';
 import { LeaderElector, type LeaseApi, type LeaseSettings } from './leader-election.ts';
 import { ApproverMetrics } from './metrics.ts';
@@ -68,6 +62,10 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   let live = false;
   let decider: WatchDecider | undefined;
   const lastEvent = new Map<string, string>();
+  const issued = new IssuedExpiry(
+    (node, notAfter) => metrics.servingExpiry.set({ node }, notAfter),
+    () => decider?.busy() ?? false,
+  );
 
   const elector: LeaderElector = new LeaderElector(leaseApi(kc), s.lease, {
     onStartedLeading: () => {
@@ -92,7 +90,8 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     elector.isLeader(),
   );
 
-  const events = new EventQueue();
+  // Events wait while approvals are being written: decisions first, their reports right after.
+  const events = new EventQueue(() => decider?.busy() ?? false);
   const onRow = (row: ReportItem, item: CsrItem): Promise<void> | undefined => {
     metrics.recordRow(row, Date.now());
     s.onItem(row);
@@ -147,7 +146,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     },
     onList: (items) => {
       csrs.replaceAll(items);
-      for (const o of items) recordIssued(o, metrics);
+      for (const o of items) issued.record(o);
       synced = true;
       offer();
     },
@@ -158,7 +157,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
         offer([]);
         return;
       }
-      recordIssued(o, metrics);
+      issued.record(o);
       const item = csrs.upsert(o);
       if (item) offer([item]);
     },
@@ -190,13 +189,39 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     metrics,
     signal,
   );
-  const outcome = await elector.run(signal);
+  const outcome = await elector.run(drainedFirst(s.signal, () => decider?.idle(true), events));
   stop.abort();
   await Promise.all([csrLoop, nodeLoop, probeLoop]);
   await decider?.idle(true);
   await events.idle();
   await http.close();
   return outcome;
+}
+
+/** On SIGTERM, at most this long goes to writing the decisions in flight and their queued Events. */
+const DRAIN_MS = 5_000;
+
+/**
+ * The Lease's stop signal: on SIGTERM, aborted only once the writes in flight and the queued
+ * Events are done (or DRAIN_MS has passed), so that they are written while this replica still
+ * holds the Lease.
+ */
+function drainedFirst(
+  sigterm: AbortSignal,
+  stopDeciding: () => Promise<void> | undefined,
+  events: EventQueue,
+): AbortSignal {
+  const drained = new AbortController();
+  if (sigterm.aborted) drained.abort();
+  sigterm.addEventListener(
+    'abort',
+    () => {
+      const drain = Promise.resolve(stopDeciding()).then(() => events.idle());
+      void Promise.race([drain, sleep(DRAIN_MS, undefined, { ref: false })]).finally(() => drained.abort());
+    },
+    { once: true },
+  );
+  return drained.signal;
 }
 
 /** Probes the kubelets every `intervalMs` while leading (one replica reports them); 0 turns it off. */
@@ -238,21 +263,6 @@ async function supersede(
     return reportRow(item, d, 'denied');
   } catch (e) {
     return errorRow(item, d, firstLine(e));
-  }
-}
-
-/** The notAfter of a certificate issued for a CSR we approved, as a per-node gauge. */
-function recordIssued(o: V1CertificateSigningRequest, metrics: ApproverMetrics): void {
-  const ours = (o.status?.conditions ?? []).some(
-    (c) => c.type === 'Approved' && c.reason === APPROVED_REASON,
-  );
-  const node = (o.spec.username ?? '').replace(/^system:node:/, '');
-  if (!ours || !o.status?.certificate || !node) return;
-  try {
-    const cert = parseCertificate(Buffer.from(o.status.certificate, 'base64').toString('latin1'));
-    metrics.servingExpiry.set({ node }, cert.notAfter.getTime() / 1000);
-  } catch {
-    // A certificate the signer wrote that we cannot read says nothing about expiry.
   }
 }
 
