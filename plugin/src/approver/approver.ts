@@ -153,6 +153,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     onEvent: (type, o) => {
       if (type === 'DELETED') {
         csrs.remove(o);
+        lastEvent.delete(o.metadata?.name ?? '');
         decider?.forget(toCsrItem(o));
         offer([]);
         return;

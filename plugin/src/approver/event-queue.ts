@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Event writes at once (while no approval is being written). */
 export const EVENT_CONCURRENCY = 4;
-/** Events waiting beyond this are written even while approvals are busy, and make the caller wait. */
+/** An Event added to this many waiting is written even while approvals are busy, and its caller waits for it. */
 export const EVENT_QUEUE_MAX = 2_000;
 /** How often a queue held back by busy approvals looks again. */
 const BUSY_POLL_MS = 50;
@@ -20,6 +20,8 @@ type Write = () => Promise<void>;
 export class EventQueue {
   private readonly waiting: { write: Write; done: () => void }[] = [];
   private running = 0;
+  /** How many at the head of the queue are written even while approvals are busy. */
+  private mustWrite = 0;
   private polling = false;
   private readonly busy: () => boolean;
   private readonly max: number;
@@ -36,6 +38,8 @@ export class EventQueue {
     if (!this.wake) this.drained = new Promise((r) => (this.wake = r));
     const done = new Promise<void>((resolve) => this.waiting.push({ write, done: resolve }));
     const full = this.waiting.length >= this.max;
+    // Its caller waits for it (the decider holds a write slot meanwhile): it and all before it go now.
+    if (full) this.mustWrite = this.waiting.length;
     this.pump();
     return full ? done : Promise.resolve();
   }
@@ -47,11 +51,12 @@ export class EventQueue {
 
   private pump(): void {
     while (this.running < EVENT_CONCURRENCY && this.waiting.length) {
-      if (this.busy() && this.waiting.length < this.max) {
+      if (this.mustWrite === 0 && this.busy()) {
         this.pollLater();
         return;
       }
       const next = this.waiting.shift() as { write: Write; done: () => void };
+      this.mustWrite = Math.max(0, this.mustWrite - 1);
       this.running++;
       void next
         .write()

@@ -24,9 +24,15 @@ export interface Plan {
  * of n events costs n small plans, not n plans of every CSR).
  */
 export class PendingCsrs {
+  /** The pending CSRs, whole (the decider needs the object to write on). */
   private readonly items = new Map<string, CsrItem>();
-  /** Node and SANs, parsed once per CSR (spec.request never changes; a burst re-reads them all). */
+  /**
+   * Node and SANs, parsed once per CSR (spec.request never changes; a burst re-reads them all).
+   * An approved CSR is kept as these facts alone: it only crowds out older ones, and 5,000 whole
+   * objects idle were most of the approver's memory.
+   */
   private readonly facts = new Map<string, PendingCsr | undefined>();
+  private readonly approved = new Set<string>();
   /** The order CSRs were first seen in: the watch delivers them in resourceVersion order. */
   private readonly seen = new Map<string, number>();
   private seq = 0;
@@ -34,13 +40,12 @@ export class PendingCsrs {
   private readonly byNode = new Map<string, Set<string>>();
   /** Nodes whose CSRs changed since the last plan. */
   private readonly dirty = new Set<string>();
-  private readonly pendingKeys = new Set<string>();
   private held = new Set<string>();
 
   /** A (re)list: exactly these objects. */
   replaceAll(objects: readonly V1CertificateSigningRequest[]): void {
     const keep = new Set(objects.map(uidOf));
-    for (const key of [...this.items.keys()]) if (!keep.has(key)) this.removeKey(key);
+    for (const key of [...this.seen.keys()]) if (!keep.has(key)) this.removeKey(key);
     this.items.clear(); // the list's order is the order pending() gives
     for (const o of objects) this.upsert(o);
   }
@@ -51,10 +56,11 @@ export class PendingCsrs {
     const key = uidOf(o);
     if (!this.seen.has(key)) this.seen.set(key, this.seq++);
     const item = toCsrItem(o);
-    this.items.set(key, item);
     const state = stateOf(item);
-    if (state === 'pending') this.pendingKeys.add(key);
-    else this.pendingKeys.delete(key);
+    if (state === 'pending') this.items.set(key, item);
+    else this.items.delete(key);
+    if (state === 'approved') this.approved.add(key);
+    else this.approved.delete(key);
     const f = state === 'final' ? this.facts.get(key) : this.factsOf(key, item);
     if (f) {
       const mine = this.byNode.get(f.node) ?? new Set<string>();
@@ -64,6 +70,8 @@ export class PendingCsrs {
       else this.byNode.delete(f.node);
       this.dirty.add(f.node);
     }
+    // Denied or Failed: out of the picture for good (conditions are never taken back).
+    if (state === 'final') this.facts.set(key, undefined);
     return item;
   }
 
@@ -72,15 +80,15 @@ export class PendingCsrs {
   }
 
   pending(): CsrItem[] {
-    return [...this.items.values()].filter((i) => stateOf(i) === 'pending');
+    return [...this.items.values()];
   }
 
   /** How many are pending and the creation time (ms) of the oldest, for the gauges. */
   pendingSummary(): PendingSummary {
     let oldest = Number.POSITIVE_INFINITY;
-    for (const key of this.pendingKeys)
-      oldest = Math.min(oldest, this.items.get(key)?.created?.getTime() ?? Number.POSITIVE_INFINITY);
-    return { count: this.pendingKeys.size, oldestCreatedMs: Number.isFinite(oldest) ? oldest : undefined };
+    for (const i of this.items.values())
+      oldest = Math.min(oldest, i.created?.getTime() ?? Number.POSITIVE_INFINITY);
+    return { count: this.items.size, oldestCreatedMs: Number.isFinite(oldest) ? oldest : undefined };
   }
 
   /** What to decide after `changed` (or everything, at a list or on becoming leader). */
@@ -92,10 +100,10 @@ export class PendingCsrs {
     const facts: PendingCsr[] = [];
     for (const node of nodes)
       for (const key of this.byNode.get(node) ?? []) {
-        const i = this.items.get(key) as CsrItem;
         const f = this.facts.get(key) as PendingCsr;
-        byName.set(i.request.name, i);
-        facts.push(stateOf(i) === 'approved' ? { ...f, approved: true } : f);
+        const i = this.items.get(key);
+        if (i) byName.set(i.request.name, i);
+        facts.push(this.approved.has(key) ? { ...f, approved: true } : f);
       }
     const crowd = crowding(facts, cap);
     const superseded = crowd.superseded.map((x) => ({ item: byName.get(x.name) as CsrItem, by: x.by }));
@@ -107,7 +115,7 @@ export class PendingCsrs {
     // Held before in a node looked at again and not now: released.
     const wasHeld = (key: string) => this.held.has(key) && nodes.has(this.facts.get(key)?.node ?? '');
     const released = [...this.held]
-      .filter((key) => wasHeld(key) && !heldNow.has(key) && this.pendingKeys.has(key))
+      .filter((key) => wasHeld(key) && !heldNow.has(key) && this.items.has(key))
       .map((key) => this.items.get(key) as CsrItem);
     const wanted = changed === 'all' ? this.pending() : [...changed, ...released];
     const stillHeld = new Set([...this.held].filter((key) => !nodes.has(this.facts.get(key)?.node ?? '')));
@@ -132,8 +140,8 @@ export class PendingCsrs {
     }
     this.items.delete(key);
     this.facts.delete(key);
+    this.approved.delete(key);
     this.seen.delete(key);
-    this.pendingKeys.delete(key);
     this.held.delete(key);
   }
 

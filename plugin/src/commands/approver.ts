@@ -3,6 +3,7 @@ import { policyFlags, policyOptions, recheckFlags } from '../approve/policy-flag
 import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
 import { UserError } from '../user-error.ts';
+import { keepYoungGenerationSmall } from '../young-generation.ts';
 
 export default class Approver extends BaseCommand {
   static override summary =
@@ -91,6 +92,7 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run) or when the values were mapp
     if (args.action === 'migrate') return migrate(this, flags['from-kubelet-csr-approver'], g.output);
     if (flags['from-kubelet-csr-approver'])
       throw new UserError('--from-kubelet-csr-approver goes with approver migrate, not approver run', 2);
+    keepYoungGenerationSmall(); // it lists every CSR and Node, then idles: no young generation left grown
     const lease = {
       leaseDurationMs: parseDuration(flags['leader-elect-lease-duration'], '--leader-elect-lease-duration'),
       renewDeadlineMs: parseDuration(flags['leader-elect-renew-deadline'], '--leader-elect-renew-deadline'),
