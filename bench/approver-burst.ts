@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +12,7 @@ import type { Benchmark } from './harness.ts';
 const NODES = 200;
 const CONCURRENCY = 8; // approver run's --concurrency default, for both
 const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+const EVENTS = '/api/v1/namespaces/default/events';
 
 interface CsrObject {
   metadata: { name: string; resourceVersion: string };
@@ -25,15 +27,15 @@ function sanSets(n: { name: string; ip: string; ip2: string }) {
   return [[dns], [ip], [ip2], [dns, ip], [dns, ip2]];
 }
 
-/** A watch of CSRs in this process: calls back on every ADDED/MODIFIED object as it arrives. */
-function watchCsrs(admin: Credentials, onObject: (type: string, o: CsrObject) => void): () => void {
-  const url = new URL(`${CSRS}?watch=1`, admin.server);
+/** A watch in this process (of CSRs, of Events): calls back on every object as it arrives. */
+function watchPath<T>(admin: Credentials, path: string, onObject: (type: string, o: T) => void): () => void {
+  const url = new URL(`${path}?watch=1`, admin.server);
   const req = request(url, { ca: admin.ca, cert: admin.cert, key: admin.key }, (res) => {
     res.on('error', () => {}); // destroyed when the burst is over
     const lines = createInterface(res);
     lines.on('error', () => {});
     lines.on('line', (line) => {
-      const e = JSON.parse(line) as { type: string; object: CsrObject };
+      const e = JSON.parse(line) as { type: string; object: T };
       onObject(e.type, e.object);
     });
   });
@@ -46,6 +48,8 @@ interface Burst {
   p50: number;
   p99: number;
   totalMs: number;
+  names: string[];
+  t0: number;
 }
 
 /** Files the burst (16 POSTs at a time) and measures, per CSR, from its POST's answer to its Approved condition in the watch. */
@@ -56,7 +60,7 @@ async function burst(
 ): Promise<Burst> {
   const created = new Map<string, number>();
   const approved = new Map<string, number>();
-  const stop = watchCsrs(cluster.admin, (type, o) => {
+  const stop = watchPath<CsrObject>(cluster.admin, CSRS, (type, o) => {
     if (type === 'ADDED') onAdded?.(o);
     if (o.status?.conditions?.some((c) => c.type === 'Approved') && !approved.has(o.metadata.name))
       approved.set(o.metadata.name, performance.now());
@@ -83,7 +87,13 @@ async function burst(
   stop();
   const lat = [...created].map(([n, t]) => (approved.get(n) as number) - t).sort((a, b) => a - b);
   const at = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] as number;
-  return { p50: at(0.5), p99: at(0.99), totalMs: Math.max(...approved.values()) - t0 };
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    totalMs: Math.max(...approved.values()) - t0,
+    names: [...created.keys()],
+    t0,
+  };
 }
 
 /**
@@ -119,6 +129,8 @@ export const approverBurst: Benchmark = {
       approver = spawn(
         process.execPath,
         [
+          // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the approver there (to find where time goes).
+          ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
           cli,
           'approver',
           'run',
@@ -129,17 +141,45 @@ export const approverBurst: Benchmark = {
           '--kubelet-probe-interval',
           '0',
         ],
-        { env: { ...process.env, KUBECONFIG: cluster.adminKubeconfig }, stdio: ['ignore', 'ignore', 'pipe'] },
+        {
+          env: { ...process.env, KUBECONFIG: cluster.adminKubeconfig },
+          stdio: ['ignore', process.env.BENCH_APPROVER_LOG ? 'pipe' : 'ignore', 'pipe'],
+        },
       );
       approver.stderr?.on('data', (d) => (stderr += d));
+      // BENCH_APPROVER_LOG=FILE keeps what the approver printed (rows and log lines), to explain a slow run.
+      const keep = process.env.BENCH_APPROVER_LOG;
+      if (keep) {
+        const out = createWriteStream(keep);
+        approver.stdout?.pipe(out);
+        approver.stderr?.pipe(out);
+      }
       while (!stderr.includes('became the leader')) {
         if (approver.exitCode !== null) throw new Error(`approver run exited: ${stderr}`);
         await sleep(100);
       }
+      // Events are written after the approvals (one per decision): timed too, from the same start.
+      const evented = new Map<string, number>();
+      const stopEvents = watchPath<{ reason?: string; involvedObject?: { name?: string } }>(
+        cluster.admin,
+        EVENTS,
+        (type, e) => {
+          const name = e.involvedObject?.name;
+          if (type === 'ADDED' && e.reason === 'KubectlCertsApproved' && name && !evented.has(name))
+            evented.set(name, performance.now());
+        },
+      );
       const ours = await burst(cluster, await makeBurst());
       log(
         `approver: p50 ${ours.p50.toFixed(0)} ms, p99 ${ours.p99.toFixed(0)} ms, all in ${ours.totalMs.toFixed(0)} ms`,
       );
+      const eventsBy = performance.now() + 120_000;
+      while (ours.names.some((n) => !evented.has(n)) && performance.now() < eventsBy) await sleep(50);
+      stopEvents();
+      const missing = ours.names.filter((n) => !evented.has(n)).length;
+      if (missing) throw new Error(`${missing} approvals have no Event after 120 s`);
+      const eventsMs = Math.max(...ours.names.map((n) => evented.get(n) as number)) - ours.t0;
+      log(`every Event written ${eventsMs.toFixed(0)} ms after the burst started`);
       approver.kill('SIGTERM');
       await new Promise((r) => approver?.once('exit', r));
 
@@ -200,6 +240,13 @@ export const approverBurst: Benchmark = {
           peerFigure: floor.totalMs / 1000,
           unit: 's',
           target: '<= 1.3x',
+        },
+        {
+          what: "all 1,000 approvals' Events written (wall, same start)",
+          figure: eventsMs / 1000,
+          peer: 'bare approval loop (writes no Events)',
+          peerFigure: floor.totalMs / 1000,
+          unit: 's',
         },
       ];
     } finally {

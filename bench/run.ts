@@ -1,7 +1,8 @@
 // scripts/run bench [NAME...]: runs the named benchmarks (default: all) and rewrites their tables
 // in BENCHMARKS.md. Each reports a ratio against a peer measured in the same run.
-import { approveBacklog } from './approve-backlog.ts';
+import { approveBacklog, approveBacklogKubectl } from './approve-backlog.ts';
 import { approverBurst } from './approver-burst.ts';
+import { approverIdleRss } from './approver-idle-rss.ts';
 import { coldStart } from './cold-start.ts';
 import { extensionLint } from './extension-lint.ts';
 import { type Benchmark, recordResults } from './harness.ts';
@@ -15,7 +16,9 @@ const ALL: Benchmark[] = [
   releaseSize,
   policyEval,
   approveBacklog,
+  approveBacklogKubectl,
   approverBurst,
+  approverIdleRss,
   kubeletScan,
   lintBench,
   extensionLint,

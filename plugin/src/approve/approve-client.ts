@@ -7,6 +7,7 @@ import {
   type KubeConfig,
   type V1CertificateSigningRequest,
 } from '@kubernetes/client-node';
+import { putApproval } from '../kube/approval-put.ts';
 import { listNodes } from '../kube/csr-objects.ts';
 
 /**
@@ -33,7 +34,7 @@ export function approveClient(kc: KubeConfig, timeoutMs: number): ApproveClient 
     server: kc.getCurrentCluster()?.server ?? '?',
     listNodes: () => listNodes(core, timeoutMs),
     readCsr: (name) => certs.readCertificateSigningRequest({ name }),
-    replaceApproval: (name, body) => certs.replaceCertificateSigningRequestApproval({ name, body }),
+    replaceApproval: (name, body) => putApproval(kc, name, body),
     resolveDns: lookUp,
     createEvent: (namespace, body) =>
       core.createNamespacedEvent({ namespace, body }).then(

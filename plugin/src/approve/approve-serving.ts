@@ -32,7 +32,11 @@ export async function approveServing(kc: KubeConfig, s: ApproveSettings): Promis
   }
 }
 
-/** Decides and acts on each batch in turn; a page at a time, memory stays bounded by the page size. */
+/**
+ * Decides and acts on each batch in turn. The next page is listed and decided while this one's
+ * writes are in flight (its writes queue behind them, so `concurrency` are always busy); at most
+ * two pages are held at once, so memory stays bounded by the page size.
+ */
 export async function decideBatches(
   client: ApproveClient,
   batches: Iterable<CsrItem[]> | AsyncIterable<CsrItem[]>,
@@ -42,6 +46,7 @@ export async function decideBatches(
   const report: ReportItem[] = [];
   const limit = pLimit(s.concurrency);
   let done = 0;
+  let previous: Promise<ReportItem[]> = Promise.resolve([]);
   for await (const batch of batches) {
     const chosen = batch.filter(
       (i) => named || s.selection.all || s.selection.nodes.includes(requesterNode(i.request) ?? ''),
@@ -51,18 +56,19 @@ export async function decideBatches(
     const shown = chosen
       .map((item, i) => ({ item, d: decisions[i] as Decision }))
       .filter((r) => s.showIgnored || named || r.d.decision !== 'ignore');
-    report.push(
-      ...(await Promise.all(
-        shown.map((r) =>
-          limit(async () => {
-            const out = await act(client, r.item, r.d, gathered, s);
-            s.progress?.(s.dryRun ? 'decided' : 'decided and written', ++done);
-            return out;
-          }),
-        ),
-      )),
+    const current = Promise.all(
+      shown.map((r) =>
+        limit(async () => {
+          const out = await act(client, r.item, r.d, gathered, s);
+          s.progress?.(s.dryRun ? 'decided' : 'decided and written', ++done);
+          return out;
+        }),
+      ),
     );
+    report.push(...(await previous));
+    previous = current;
   }
+  report.push(...(await previous));
   return report;
 }
 

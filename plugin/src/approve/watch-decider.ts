@@ -27,8 +27,8 @@ export const DEFAULT_TUNING: WatchTuning = {
 
 export interface DeciderSettings extends ApproveSettings {
   tuning: WatchTuning;
-  /** Every row, as it is acted on (the CSR's latest object beside it). */
-  onItem: (row: ReportItem, item: CsrItem) => void;
+  /** Every row, as it is acted on (the CSR's latest object beside it); a promise returned is waited for (backpressure). */
+  onItem: (row: ReportItem, item: CsrItem) => unknown;
   log: (line: string) => void;
 }
 
@@ -54,7 +54,8 @@ const FINAL_CONDITIONS = ['Approved', 'Denied', 'Failed'];
  * The deciding half of --watch and of the approver, fed by watch events: decides each pending
  * kubelet-serving CSR, and marks it done only once it was acted on. An undecided CSR (or one whose
  * write failed) is asked about again with backoff; a refusal that may change with its Node waits
- * for Node changes (bounded in time and count) before it is final. Batches run one at a time.
+ * for Node changes (bounded in time and count) before it is final. Batches are decided one at a
+ * time; their writes share `concurrency` slots, so the next batch is decided while they finish.
  */
 export class WatchDecider {
   private readonly tracked = new Map<string, Tracked>();
@@ -64,6 +65,10 @@ export class WatchDecider {
   private readonly due = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Writes of every batch share these slots: a batch is decided while the last one's writes finish. */
+  private readonly writes: ReturnType<typeof pLimit>;
+  /** CSRs decided and not yet acted on: never in two batches at once. */
+  private readonly acting = new Map<string, Promise<void>>();
 
   private readonly client: ApproveClient;
   private readonly s: DeciderSettings;
@@ -73,6 +78,7 @@ export class WatchDecider {
     this.client = client;
     this.s = s;
     this.now = now;
+    this.writes = pLimit(s.concurrency);
   }
 
   /** CSRs from a list or a watch event: new pending ones are decided, known ones updated. */
@@ -114,13 +120,22 @@ export class WatchDecider {
     return this.flush();
   }
 
-  /** Waits for the batches in flight; with `stop`, cancels every scheduled retry first. */
+  /** Waits for the batches in flight and their writes; with `stop`, cancels every scheduled retry first. */
   async idle(stop = false): Promise<void> {
     if (stop) {
       this.stopped = true;
       for (const t of this.tracked.values()) cancelTimers(t);
     }
-    await this.queue;
+    for (;;) {
+      await this.queue;
+      if (this.acting.size === 0) return;
+      await Promise.all(this.acting.values());
+    }
+  }
+
+  /** Whether CSRs are waiting to be decided or written now. */
+  busy(): boolean {
+    return this.acting.size > 0 || (this.due.size > 0 && !this.stopped);
   }
 
   /** Counts by state, for tests and the approver's metrics. */
@@ -150,18 +165,28 @@ export class WatchDecider {
     this.due.add(uid);
   }
 
+  /** Decides what is due; the promise settles once that batch (or, with nothing due, all in flight) was acted on. */
   private flush(): Promise<void> {
-    if (this.due.size === 0 || this.stopped) return this.queue;
-    this.queue = this.queue.then(() => this.decideDue());
-    return this.queue;
+    if (this.due.size === 0 || this.stopped)
+      return this.queue.then(() => Promise.all(this.acting.values())).then(() => {});
+    let acted: Promise<unknown> = Promise.resolve();
+    this.queue = this.queue.then(async () => {
+      acted = (await this.decideDue()).acted;
+    });
+    return this.queue.then(() => acted).then(() => {});
   }
 
-  private async decideDue(): Promise<void> {
+  /** Gathers and decides one batch; its writes go on after this returns (`acted`). */
+  private async decideDue(): Promise<{ acted: Promise<unknown> }> {
+    const none = { acted: Promise.resolve() };
+    // One still being acted on waits in `due` for the next batch (flushed when its write is done).
     const batch = [...this.due]
+      .filter((uid) => !this.acting.has(uid))
       .map((uid) => [uid, this.tracked.get(uid)] as const)
       .filter((e): e is readonly [string, Tracked] => e[1]?.state === 'queued');
-    this.due.clear();
-    if (batch.length === 0 || this.stopped) return;
+    for (const [uid] of batch) this.due.delete(uid);
+    for (const uid of [...this.due]) if (this.tracked.get(uid)?.state !== 'queued') this.due.delete(uid);
+    if (batch.length === 0 || this.stopped) return none;
     // Node changes seen after this point were not in the gathered Nodes.
     const seen = this.changeSeq;
     let result: Awaited<ReturnType<typeof gatherAndDecide>>;
@@ -175,14 +200,22 @@ export class WatchDecider {
     } catch (e) {
       this.s.log(`deciding ${batch.length} CSRs failed: ${firstLine(e)}; asking again later`);
       for (const [uid, t] of batch) this.retry(uid, t);
-      return;
+      return none;
     }
-    const limit = pLimit(this.s.concurrency);
-    await Promise.all(
-      batch.map(([uid, t], k) =>
-        limit(() => this.handle(uid, t, result.decisions[k] as Decision, result.gathered, seen)),
-      ),
-    );
+    // Not awaited here: the next batch is gathered and decided while these writes are in flight.
+    const acted = batch.map(([uid, t], k) => {
+      const acted = this.writes(() =>
+        this.handle(uid, t, result.decisions[k] as Decision, result.gathered, seen),
+      )
+        .catch((e: unknown) => this.s.log(`acting on ${t.item.request.name} failed: ${firstLine(e)}`))
+        .finally(() => {
+          this.acting.delete(uid);
+          if (this.due.has(uid)) void this.flush();
+        });
+      this.acting.set(uid, acted);
+      return acted;
+    });
+    return { acted: Promise.all(acted) };
   }
 
   /** Acts on one decision; whatever happens (even a throw), the others of the batch go on. */
@@ -201,7 +234,7 @@ export class WatchDecider {
       row = errorRow(t.item, d, firstLine(e));
     }
     try {
-      this.s.onItem(row, t.item);
+      await this.s.onItem(row, t.item);
     } catch (e) {
       this.s.log(`reporting ${row.name} failed: ${firstLine(e)}`);
     }

@@ -1,12 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type Decision,
-  fail,
-  formatSans,
-  parseCertificate,
-  parseRequest,
-  requesterNode,
-} from '@kubectl-certs/core';
+import { type Decision, fail, formatSans, parseRequest, requesterNode } from '@kubectl-certs/core';
 import {
   AuthorizationV1Api,
   CertificatesV1Api,
@@ -17,15 +10,18 @@ import {
 import { type ApproveClient, approveClient } from '../approve/approve-client.ts';
 import { errorRow, firstLine, type ReportItem, reportRow } from '../approve/report-item.ts';
 import type { ApproveSettings } from '../approve/settings.ts';
-import { CSR_PATH, watchNodes } from '../approve/watch.ts';
+import { CSR_PATH, watchNodes, withNodeCache } from '../approve/watch.ts';
 import { WatchDecider, type WatchTuning } from '../approve/watch-decider.ts';
-import { APPROVED_REASON, writeDecision } from '../approve/write-decision.ts';
+import { writeDecision } from '../approve/write-decision.ts';
 import { controllerPermissions, requirePermissions } from '../kube/access-review.ts';
 import { type CsrItem, listCsrs, toCsrItem } from '../kube/csr-objects.ts';
+import { NodeCache } from '../kube/node-cache.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
 import { runWatchLoop } from '../kube/watch-loop.ts';
+import { EventQueue } from './event-queue.ts';
 import { EVENT_NAMESPACE, eventFor } from './events.ts';
 import { serveHttp } from './http-server.ts';
+import { IssuedExpiry } from './issued-expiry.ts';
 import { KubeletProber, type ProbeSettings } from './kubelet-probe.ts';
 import { LeaderElector, type LeaseApi, type LeaseSettings } from './leader-election.ts';
 import { ApproverMetrics } from './metrics.ts';
@@ -61,14 +57,18 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     s.timeoutMs,
     `kubectl certs rbac --user <you> --lease-namespace ${s.lease.namespace}`,
   );
-  const metrics = new ApproverMetrics();
+  const csrs = new PendingCsrs();
+  const metrics = new ApproverMetrics(() => csrs.pendingSummary());
   const stop = new AbortController();
   const signal = AbortSignal.any([s.signal, stop.signal]);
-  const csrs = new PendingCsrs();
   let synced = false;
   let live = false;
   let decider: WatchDecider | undefined;
   const lastEvent = new Map<string, string>();
+  const issued = new IssuedExpiry(
+    (node, notAfter) => metrics.servingExpiry.set({ node }, notAfter),
+    () => decider?.busy() ?? false,
+  );
 
   const elector: LeaderElector = new LeaderElector(leaseApi(kc), s.lease, {
     onStartedLeading: () => {
@@ -88,29 +88,32 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     onError: (op, e) => metrics.apiError(op, e),
     log: s.log,
   });
-  const client = leaderOnly(counted(approveClient(kc, s.timeoutMs), metrics), () => elector.isLeader());
+  const nodes = new NodeCache();
+  const client = leaderOnly(withNodeCache(counted(approveClient(kc, s.timeoutMs), metrics), nodes), () =>
+    elector.isLeader(),
+  );
 
-  const onRow = (row: ReportItem, item: CsrItem) => {
+  // Events wait while approvals are being written: decisions first, their reports right after.
+  const events = new EventQueue(() => decider?.busy() ?? false);
+  const onRow = (row: ReportItem, item: CsrItem): Promise<void> | undefined => {
     metrics.recordRow(row, Date.now());
     s.onItem(row);
     const event = eventFor(row, item, s.lease.identity, new Date());
     // A refusal evaluated again with the same outcome says nothing new: one Event for it.
     const key = event && `${event.reason}\n${event.message}`;
-    if (event && lastEvent.get(item.request.name) === key) return;
+    if (event && lastEvent.get(item.request.name) === key) return undefined;
     if (event) lastEvent.set(item.request.name, key as string);
     if (event)
-      client
-        .createEvent(EVENT_NAMESPACE, event)
-        .catch((e) => s.log(`recording an Event for ${row.name}: ${firstLine(e)}`));
+      return events.add(() =>
+        client.createEvent(EVENT_NAMESPACE, event).then(
+          () => {},
+          (e) => s.log(`recording an Event for ${row.name}: ${firstLine(e)}`),
+        ),
+      );
   };
 
   /** Hands the pending CSRs to the decider: the newest per node and SANs, within the per-node cap. */
   const offer = (changed: CsrItem[] | 'all' = 'all') => {
-    const pending = csrs.pending();
-    metrics.pending.set(pending.length);
-    const oldest = Math.min(...pending.map((i) => i.created?.getTime() ?? Number.POSITIVE_INFINITY));
-    if (Number.isFinite(oldest)) metrics.oldestPending.set(oldest / 1000);
-    else metrics.oldestPending.reset();
     if (!decider) return;
     const plan = csrs.plan(s.maxPendingPerNode, changed);
     for (const item of plan.held) decider.forget(item);
@@ -139,23 +142,26 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     what: 'kubelet-serving CSRs',
     path: CSR_PATH,
     list: async () => {
+      // CSRs are decided from the Node cache: listed first, or the first batch would be undecided.
+      await nodes.firstAttempt;
       const l = await listCsrs(certs, s.timeoutMs);
       return { items: l.items.map((i) => i.object), resourceVersion: l.resourceVersion };
     },
     onList: (items) => {
       csrs.replaceAll(items);
-      for (const o of items) recordIssued(o, metrics);
+      for (const o of items) issued.record(o);
       synced = true;
       offer();
     },
     onEvent: (type, o) => {
       if (type === 'DELETED') {
         csrs.remove(o);
+        lastEvent.delete(o.metadata?.name ?? '');
         decider?.forget(toCsrItem(o));
         offer([]);
         return;
       }
-      recordIssued(o, metrics);
+      issued.record(o);
       const item = csrs.upsert(o);
       if (item) offer([item]);
     },
@@ -172,14 +178,14 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
       metrics.apiError('kubelet_probe', {});
     },
   });
-  const nodeLoop = watchNodes(
-    kc,
-    (name) => void decider?.nodeChanged(name),
+  const nodeLoop = watchNodes(kc, nodes, {
+    changed: (name) => void decider?.nodeChanged(name),
     signal,
-    s.log,
-    s.timeoutMs,
-    (type, n) => (type === 'DELETED' ? prober.remove(n.metadata?.name ?? '') : prober.update(n)),
-  );
+    log: s.log,
+    timeoutMs: s.timeoutMs,
+    observe: (type, n) => (type === 'DELETED' ? prober.remove(n.metadata?.name ?? '') : prober.update(n)),
+    onListError: (e) => metrics.apiError('list_nodes', e),
+  });
   const probeLoop = probeKubelets(
     prober,
     s.kubeletProbe.intervalMs,
@@ -188,12 +194,39 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     signal,
   );
   const renewLoop = renewServingLoop(kc, s, client, () => elector.isLeader(), metrics, signal);
-  const outcome = await elector.run(signal);
+  const outcome = await elector.run(drainedFirst(s.signal, () => decider?.idle(true), events));
   stop.abort();
   await Promise.all([csrLoop, nodeLoop, probeLoop, renewLoop]);
   await decider?.idle(true);
+  await events.idle();
   await http.close();
   return outcome;
+}
+
+/** On SIGTERM, at most this long goes to writing the decisions in flight and their queued Events. */
+const DRAIN_MS = 5_000;
+
+/**
+ * The Lease's stop signal: on SIGTERM, aborted only once the writes in flight and the queued
+ * Events are done (or DRAIN_MS has passed), so that they are written while this replica still
+ * holds the Lease.
+ */
+function drainedFirst(
+  sigterm: AbortSignal,
+  stopDeciding: () => Promise<void> | undefined,
+  events: EventQueue,
+): AbortSignal {
+  const drained = new AbortController();
+  if (sigterm.aborted) drained.abort();
+  sigterm.addEventListener(
+    'abort',
+    () => {
+      const drain = Promise.resolve(stopDeciding()).then(() => events.idle());
+      void Promise.race([drain, sleep(DRAIN_MS, undefined, { ref: false })]).finally(() => drained.abort());
+    },
+    { once: true },
+  );
+  return drained.signal;
 }
 
 /** Probes the kubelets every `intervalMs` while leading (one replica reports them); 0 turns it off. */
@@ -280,21 +313,6 @@ async function supersede(
     return reportRow(item, d, 'denied');
   } catch (e) {
     return errorRow(item, d, firstLine(e));
-  }
-}
-
-/** The notAfter of a certificate issued for a CSR we approved, as a per-node gauge. */
-function recordIssued(o: V1CertificateSigningRequest, metrics: ApproverMetrics): void {
-  const ours = (o.status?.conditions ?? []).some(
-    (c) => c.type === 'Approved' && c.reason === APPROVED_REASON,
-  );
-  const node = (o.spec.username ?? '').replace(/^system:node:/, '');
-  if (!ours || !o.status?.certificate || !node) return;
-  try {
-    const cert = parseCertificate(Buffer.from(o.status.certificate, 'base64').toString('latin1'));
-    metrics.servingExpiry.set({ node }, cert.notAfter.getTime() / 1000);
-  } catch {
-    // A certificate the signer wrote that we cannot read says nothing about expiry.
   }
 }
 

@@ -2,6 +2,11 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ReportItem } from '../approve/report-item.ts';
 import { METRICS } from './metric-names.ts';
 
+export interface PendingSummary {
+  count: number;
+  oldestCreatedMs: number | undefined;
+}
+
 /** The approver's metrics on a registry of its own (no global state; one per process or test). */
 export class ApproverMetrics {
   readonly registry = new Registry();
@@ -15,11 +20,13 @@ export class ApproverMetrics {
     name: METRICS.pendingCsrs,
     help: 'Pending kubernetes.io/kubelet-serving CSRs.',
     registers: [this.registry],
+    collect: () => this.collectPending(),
   });
   readonly oldestPending = new Gauge({
     name: METRICS.oldestPendingCsr,
     help: 'creationTimestamp of the oldest pending kubelet-serving CSR (Unix seconds).',
     registers: [this.registry],
+    collect: () => this.collectPending(),
   });
   readonly duration = new Histogram({
     name: METRICS.decisionDuration,
@@ -69,8 +76,20 @@ export class ApproverMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** The pending CSRs, read when scraped (a burst changes them thousands of times between scrapes). */
+  private readonly pendingNow: (() => PendingSummary) | undefined;
+
+  constructor(pendingNow?: () => PendingSummary) {
+    this.pendingNow = pendingNow;
     this.leader.set(0);
+  }
+
+  private collectPending(): void {
+    if (!this.pendingNow) return;
+    const { count, oldestCreatedMs } = this.pendingNow();
+    this.pending.set(count);
+    if (oldestCreatedMs === undefined) this.oldestPending.reset();
+    else this.oldestPending.set(oldestCreatedMs / 1000);
   }
 
   /** Counts one row acted on and, when it decided something, the time since the CSR's creation. */

@@ -1,6 +1,7 @@
 import { crowding, formatSans, type PendingCsr, parseRequest, requesterNode } from '@kubectl-certs/core';
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { type CsrItem, toCsrItem } from '../kube/csr-objects.ts';
+import type { PendingSummary } from './metrics.ts';
 
 const SIGNER = 'kubernetes.io/kubelet-serving';
 
@@ -18,54 +19,92 @@ export interface Plan {
 /**
  * The kubelet-serving CSRs the approver knows of, from its list and watch, and which of the pending
  * ones to decide: newest per node and SANs, within the per-node cap (core's crowding). A CSR held
- * back by the cap is decided as soon as the cap releases it, not only at the next list.
+ * back by the cap is decided as soon as the cap releases it, not only at the next list. Crowding is
+ * per node, so after a watch event only the nodes whose CSRs changed are looked at again (a burst
+ * of n events costs n small plans, not n plans of every CSR).
  */
 export class PendingCsrs {
+  /** The pending CSRs, whole (the decider needs the object to write on). */
   private readonly items = new Map<string, CsrItem>();
-  /** Node and SANs, parsed once per CSR (spec.request never changes; a burst re-reads them all). */
+  /**
+   * Node and SANs, parsed once per CSR (spec.request never changes; a burst re-reads them all).
+   * An approved CSR is kept as these facts alone: it only crowds out older ones, and 5,000 whole
+   * objects idle were most of the approver's memory.
+   */
   private readonly facts = new Map<string, PendingCsr | undefined>();
+  private readonly approved = new Set<string>();
   /** The order CSRs were first seen in: the watch delivers them in resourceVersion order. */
   private readonly seen = new Map<string, number>();
+  private seq = 0;
+  /** The CSRs still in the picture (pending or approved), by node: what crowding reads. */
+  private readonly byNode = new Map<string, Set<string>>();
+  /** Nodes whose CSRs changed since the last plan. */
+  private readonly dirty = new Set<string>();
   private held = new Set<string>();
 
   /** A (re)list: exactly these objects. */
   replaceAll(objects: readonly V1CertificateSigningRequest[]): void {
-    this.items.clear();
+    const keep = new Set(objects.map(uidOf));
+    for (const key of [...this.seen.keys()]) if (!keep.has(key)) this.removeKey(key);
+    this.items.clear(); // the list's order is the order pending() gives
     for (const o of objects) this.upsert(o);
-    for (const key of [...this.facts.keys()]) if (!this.items.has(key)) this.facts.delete(key);
   }
 
   /** An ADDED or MODIFIED object; the CSR as the decider sees it, or undefined when not ours. */
   upsert(o: V1CertificateSigningRequest): CsrItem | undefined {
     if (o.spec.signerName !== SIGNER) return undefined;
     const key = uidOf(o);
-    if (!this.seen.has(key)) this.seen.set(key, this.seen.size);
+    if (!this.seen.has(key)) this.seen.set(key, this.seq++);
     const item = toCsrItem(o);
-    this.items.set(key, item);
+    const state = stateOf(item);
+    if (state === 'pending') this.items.set(key, item);
+    else this.items.delete(key);
+    if (state === 'approved') this.approved.add(key);
+    else this.approved.delete(key);
+    const f = state === 'final' ? this.facts.get(key) : this.factsOf(key, item);
+    if (f) {
+      const mine = this.byNode.get(f.node) ?? new Set<string>();
+      if (state === 'final') mine.delete(key);
+      else mine.add(key);
+      if (mine.size) this.byNode.set(f.node, mine);
+      else this.byNode.delete(f.node);
+      this.dirty.add(f.node);
+    }
+    // Denied or Failed: out of the picture for good (conditions are never taken back).
+    if (state === 'final') this.facts.set(key, undefined);
     return item;
   }
 
   remove(o: V1CertificateSigningRequest): void {
-    const key = uidOf(o);
-    this.items.delete(key);
-    this.facts.delete(key);
-    this.held.delete(key);
+    this.removeKey(uidOf(o));
   }
 
   pending(): CsrItem[] {
-    return [...this.items.values()].filter((i) => stateOf(i) === 'pending');
+    return [...this.items.values()];
+  }
+
+  /** How many are pending and the creation time (ms) of the oldest, for the gauges. */
+  pendingSummary(): PendingSummary {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const i of this.items.values())
+      oldest = Math.min(oldest, i.created?.getTime() ?? Number.POSITIVE_INFINITY);
+    return { count: this.items.size, oldestCreatedMs: Number.isFinite(oldest) ? oldest : undefined };
   }
 
   /** What to decide after `changed` (or everything, at a list or on becoming leader). */
   plan(cap: number, changed: readonly CsrItem[] | 'all'): Plan {
-    const pending = this.pending();
-    const byName = new Map(pending.map((i) => [i.request.name, i]));
+    const nodes = changed === 'all' ? new Set(this.byNode.keys()) : new Set(this.dirty);
+    this.dirty.clear();
     // Approved ones count too: a CSR older than the one approved for the same names stays superseded.
-    const facts = [...this.items.values()].flatMap((i) => {
-      const state = stateOf(i);
-      const f = state === 'final' ? undefined : this.factsOf(i);
-      return f ? [state === 'approved' ? { ...f, approved: true } : f] : [];
-    });
+    const byName = new Map<string, CsrItem>();
+    const facts: PendingCsr[] = [];
+    for (const node of nodes)
+      for (const key of this.byNode.get(node) ?? []) {
+        const f = this.facts.get(key) as PendingCsr;
+        const i = this.items.get(key);
+        if (i) byName.set(i.request.name, i);
+        facts.push(this.approved.has(key) ? { ...f, approved: true } : f);
+      }
     const crowd = crowding(facts, cap);
     const superseded = crowd.superseded.map((x) => ({ item: byName.get(x.name) as CsrItem, by: x.by }));
     const capped = crowd.capped.map((n) => byName.get(n) as CsrItem);
@@ -73,20 +112,40 @@ export class PendingCsrs {
       ...superseded.map((x) => uidOf(x.item.object)),
       ...capped.map((i) => uidOf(i.object)),
     ]);
-    const released = pending.filter((i) => this.held.has(uidOf(i.object)) && !heldNow.has(uidOf(i.object)));
-    const wanted = changed === 'all' ? pending : [...changed, ...released];
+    // Held before in a node looked at again and not now: released.
+    const wasHeld = (key: string) => this.held.has(key) && nodes.has(this.facts.get(key)?.node ?? '');
+    const released = [...this.held]
+      .filter((key) => wasHeld(key) && !heldNow.has(key) && this.items.has(key))
+      .map((key) => this.items.get(key) as CsrItem);
+    const wanted = changed === 'all' ? this.pending() : [...changed, ...released];
+    const stillHeld = new Set([...this.held].filter((key) => !nodes.has(this.facts.get(key)?.node ?? '')));
+    for (const key of heldNow) stillHeld.add(key);
     const plan: Plan = {
-      decide: wanted.filter((i) => !heldNow.has(uidOf(i.object))),
+      decide: wanted.filter((i) => !stillHeld.has(uidOf(i.object))),
       superseded: superseded.filter((x) => !this.held.has(uidOf(x.item.object))),
       capped: capped.filter((i) => !this.held.has(uidOf(i.object))),
       held: [...superseded.map((x) => x.item), ...capped],
     };
-    this.held = heldNow;
+    this.held = stillHeld;
     return plan;
   }
 
-  private factsOf(i: CsrItem): PendingCsr | undefined {
-    const key = uidOf(i.object);
+  private removeKey(key: string): void {
+    const node = this.facts.get(key)?.node;
+    if (node !== undefined) {
+      const mine = this.byNode.get(node);
+      mine?.delete(key);
+      if (mine?.size === 0) this.byNode.delete(node);
+      this.dirty.add(node);
+    }
+    this.items.delete(key);
+    this.facts.delete(key);
+    this.approved.delete(key);
+    this.seen.delete(key);
+    this.held.delete(key);
+  }
+
+  private factsOf(key: string, i: CsrItem): PendingCsr | undefined {
     if (!this.facts.has(key)) {
       const p = parseRequest(i.request);
       const node = requesterNode(i.request);

@@ -5,6 +5,7 @@ import { leaseTimings, runFlags } from '../approver/run-flags.ts';
 import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
 import { UserError } from '../user-error.ts';
+import { keepYoungGenerationSmall } from '../young-generation.ts';
 
 const INSTALL_DEFAULTS = defaultInstallSettings('VERSION');
 
@@ -143,6 +144,7 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run), when every object was appli
         (line) => this.log(line),
       );
     }
+    keepYoungGenerationSmall(); // it lists every CSR and Node, then idles: no young generation left grown
     const lease = leaseTimings(flags);
     const options = await policyOptions(flags);
     const { loadKubeConfig } = await import('../kube/kubeconfig.ts');

@@ -61,15 +61,17 @@ async function* pages<T>(
   } while (cont);
 }
 
+/** Every page; `keep` makes each item what is held of it, page by page (a list held whole is the peak). */
 async function listAll<T>(
   fetchPage: Parameters<typeof pages<T>>[0],
   timeoutMs: number,
   what: string,
+  keep: (item: T) => T = (item) => item,
 ): Promise<{ items: T[]; resourceVersion: string }> {
   const items: T[] = [];
   let resourceVersion = '';
   for await (const page of pages(fetchPage, timeoutMs, what)) {
-    items.push(...page.items);
+    for (const item of page.items) items.push(keep(item));
     resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
   }
   return { items, resourceVersion };
@@ -85,7 +87,12 @@ export async function listCsrs(
   api: CertificatesV1Api,
   timeoutMs: number,
 ): Promise<{ items: CsrItem[]; resourceVersion: string }> {
-  const all = await listAll((o) => api.listCertificateSigningRequest(o), timeoutMs, 'listing CSRs');
+  const all = await listAll(
+    (o) => api.listCertificateSigningRequest(o),
+    timeoutMs,
+    'listing CSRs',
+    withoutManagedFields,
+  );
   return { items: all.items.map(toCsrItem), resourceVersion: all.resourceVersion };
 }
 
@@ -93,9 +100,22 @@ export async function listNodes(api: CoreV1Api, timeoutMs: number): Promise<Node
   return (await listNodeObjects(api, timeoutMs)).items.map(toNodeFacts);
 }
 
+/** Nodes as a watch of them needs them: name, resourceVersion, addresses and kubelet port. */
 export function listNodeObjects(
   api: CoreV1Api,
   timeoutMs: number,
 ): Promise<{ items: V1Node[]; resourceVersion: string }> {
-  return listAll((o) => api.listNode(o), timeoutMs, 'listing Nodes');
+  return listAll((o) => api.listNode(o), timeoutMs, 'listing Nodes', slimNode);
+}
+
+function slimNode(n: V1Node): V1Node {
+  const { name, uid, resourceVersion } = n.metadata ?? {};
+  const { addresses, daemonEndpoints } = n.status ?? {};
+  return { metadata: { name, uid, resourceVersion }, status: { addresses, daemonEndpoints } };
+}
+
+/** Who wrote which field: never read here, and about a third of a listed object. */
+function withoutManagedFields<T extends { metadata?: { managedFields?: unknown } }>(o: T): T {
+  if (o.metadata?.managedFields) o.metadata.managedFields = undefined;
+  return o;
 }

@@ -36,7 +36,11 @@ const newestFirst = (a: PendingCsr, b: PendingCsr) => b.created - a.created || b
  */
 export function crowding(pending: readonly PendingCsr[], cap: number): Crowding {
   const byNode = new Map<string, PendingCsr[]>();
-  for (const p of pending) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
+  for (const p of pending) {
+    const mine = byNode.get(p.node);
+    if (mine) mine.push(p);
+    else byNode.set(p.node, [p]);
+  }
   const superseded: Superseded[] = [];
   const capped: string[] = [];
   for (const csrs of byNode.values()) {
