@@ -215,6 +215,8 @@ describe('approver install over a fake API server: every fault is one line sayin
       'rolebinding.rbac.authorization.k8s.io/app -n ns created',
       'role.rbac.authorization.k8s.io/app -n default created',
       'rolebinding.rbac.authorization.k8s.io/app -n default created',
+      'role.rbac.authorization.k8s.io/app-metrics-server-ca -n ns created',
+      'rolebinding.rbac.authorization.k8s.io/app-metrics-server-ca -n ns created',
       'deployment.apps/app -n ns created',
       'poddisruptionbudget.policy/app -n ns created',
       'service/app -n ns created',
@@ -247,12 +249,12 @@ describe('approver install over a fake API server: every fault is one line sayin
           ]),
         },
       },
-      'apply deployment.apps/app -n ns: conflict: .spec.replicas is owned by field manager "kubectl-patch" (using apps/v1); run again with --force-conflicts to take it; 8 of 11 objects applied (listed above), not applied: deployment.apps/app -n ns, poddisruptionbudget.policy/app -n ns, service/app -n ns',
+      'apply deployment.apps/app -n ns: conflict: .spec.replicas is owned by field manager "kubectl-patch" (using apps/v1); run again with --force-conflicts to take it; 10 of 13 objects applied (listed above), not applied: deployment.apps/app -n ns, poddisruptionbudget.policy/app -n ns, service/app -n ns',
     ],
     [
       'the API server gone after the first object',
       { failApply: { ServiceAccount: { cause: { code: 'ECONNRESET' } } } },
-      'apply serviceaccount/app -n ns: cannot reach https://fake:6443: ECONNRESET; 1 of 11 objects applied (listed above), not applied: serviceaccount/app -n ns, clusterrole.rbac.authorization.k8s.io/app, clusterrolebinding.rbac.authorization.k8s.io/app, role.rbac.authorization.k8s.io/app -n ns, rolebinding.rbac.authorization.k8s.io/app -n ns, role.rbac.authorization.k8s.io/app -n default, rolebinding.rbac.authorization.k8s.io/app -n default, deployment.apps/app -n ns, poddisruptionbudget.policy/app -n ns, service/app -n ns',
+      'apply serviceaccount/app -n ns: cannot reach https://fake:6443: ECONNRESET; 1 of 13 objects applied (listed above), not applied: serviceaccount/app -n ns, clusterrole.rbac.authorization.k8s.io/app, clusterrolebinding.rbac.authorization.k8s.io/app, role.rbac.authorization.k8s.io/app -n ns, rolebinding.rbac.authorization.k8s.io/app -n ns, role.rbac.authorization.k8s.io/app -n default, rolebinding.rbac.authorization.k8s.io/app -n default, role.rbac.authorization.k8s.io/app-metrics-server-ca -n ns, rolebinding.rbac.authorization.k8s.io/app-metrics-server-ca -n ns, deployment.apps/app -n ns, poddisruptionbudget.policy/app -n ns, service/app -n ns',
     ],
     [
       'the first apply times out: nothing applied',
@@ -261,7 +263,7 @@ describe('approver install over a fake API server: every fault is one line sayin
           Namespace: new UserError('apply Namespace ns: no answer within 2s (--request-timeout)'),
         },
       },
-      'apply Namespace ns: no answer within 2s (--request-timeout); nothing was applied (not applied: namespace/ns, serviceaccount/app -n ns, clusterrole.rbac.authorization.k8s.io/app, clusterrolebinding.rbac.authorization.k8s.io/app, role.rbac.authorization.k8s.io/app -n ns, rolebinding.rbac.authorization.k8s.io/app -n ns, role.rbac.authorization.k8s.io/app -n default, rolebinding.rbac.authorization.k8s.io/app -n default, deployment.apps/app -n ns, poddisruptionbudget.policy/app -n ns, service/app -n ns)',
+      'apply Namespace ns: no answer within 2s (--request-timeout); nothing was applied (not applied: namespace/ns, serviceaccount/app -n ns, clusterrole.rbac.authorization.k8s.io/app, clusterrolebinding.rbac.authorization.k8s.io/app, role.rbac.authorization.k8s.io/app -n ns, rolebinding.rbac.authorization.k8s.io/app -n ns, role.rbac.authorization.k8s.io/app -n default, rolebinding.rbac.authorization.k8s.io/app -n default, role.rbac.authorization.k8s.io/app-metrics-server-ca -n ns, rolebinding.rbac.authorization.k8s.io/app-metrics-server-ca -n ns, deployment.apps/app -n ns, poddisruptionbudget.policy/app -n ns, service/app -n ns)',
     ],
     [
       "RBAC refuses a Role at apply time (escalation): the server's words",
@@ -276,7 +278,7 @@ describe('approver install over a fake API server: every fault is one line sayin
           },
         },
       },
-      'apply clusterrole.rbac.authorization.k8s.io/app: forbidden: clusterroles "app" is forbidden: attempting to grant RBAC permissions not currently held; 2 of 11 objects applied',
+      'apply clusterrole.rbac.authorization.k8s.io/app: forbidden: clusterroles "app" is forbidden: attempting to grant RBAC permissions not currently held; 2 of 13 objects applied',
     ],
   ])('%s', async (_n, faults, message) => {
     const s = fakeServer(faults);
@@ -305,6 +307,8 @@ describe('approver install over a fake API server: every fault is one line sayin
       'serviceaccount/app -n ns',
       'role.rbac.authorization.k8s.io/app -n ns',
       'rolebinding.rbac.authorization.k8s.io/app -n ns',
+      'role.rbac.authorization.k8s.io/app-metrics-server-ca -n ns',
+      'rolebinding.rbac.authorization.k8s.io/app-metrics-server-ca -n ns',
       'deployment.apps/app -n ns',
       'poddisruptionbudget.policy/app -n ns',
       'service/app -n ns',
@@ -372,6 +376,6 @@ describe('approver install on the command line (the built CLI)', () => {
     expect(list.items.find((o) => o.kind === 'Deployment')?.spec?.template?.spec.containers[0]?.args).toEqual(
       ['approver', 'run', '--bind-address=:8080', '--deny'],
     );
-    expect(json.stderr).toMatch(/client dry run: 11 objects, nothing sent\n$/);
+    expect(json.stderr).toMatch(/client dry run: 13 objects, nothing sent\n$/);
   });
 });

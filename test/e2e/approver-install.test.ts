@@ -90,10 +90,10 @@ describe('approver install on a real API server', () => {
     );
     expect(r.stderr).toContain(`namespace/${a.namespace} created\n`);
     expect(r.stderr).toContain(`poddisruptionbudget.policy/${a.name} -n ${a.namespace} created\n`);
-    expect(outcomes(r.stderr)).toEqual(Array(11).fill('created'));
+    expect(outcomes(r.stderr)).toEqual(Array(13).fill('created'));
     expect(r.stderr).toMatch(
       new RegExp(
-        `approver installed in namespace ${a.namespace}: 11 objects \\(11 created, 0 configured, 0 unchanged\\)`,
+        `approver installed in namespace ${a.namespace}: 13 objects \\(13 created, 0 configured, 0 unchanged\\)`,
       ),
     );
     expect(r.code).toBe(0);
@@ -126,8 +126,8 @@ describe('approver install on a real API server', () => {
       ['approver', 'install', ...a.flags, '--', '--deny', '--max-pending-per-node=3'],
       admin,
     );
-    expect(outcomes(r.stderr)).toEqual(Array(11).fill('unchanged'));
-    expect(r.stderr).toContain('(0 created, 0 configured, 11 unchanged)');
+    expect(outcomes(r.stderr)).toEqual(Array(13).fill('unchanged'));
+    expect(r.stderr).toContain('(0 created, 0 configured, 13 unchanged)');
     expect(r.code).toBe(0);
     expect(versions()).toEqual(before);
   });
@@ -141,7 +141,7 @@ describe('approver install on a real API server', () => {
     );
     expect(r.stderr).toContain(`deployment.apps/${a.name} -n ${a.namespace} configured (server dry run)\n`);
     expect(r.stderr).toContain(
-      'server dry run: 11 objects, nothing stored (0 created, 1 configured, 10 unchanged)',
+      'server dry run: 13 objects, nothing stored (0 created, 1 configured, 12 unchanged)',
     );
     expect(r.code).toBe(0);
     expect(image()).toBe(before);
@@ -156,7 +156,7 @@ describe('approver install on a real API server', () => {
         script: sea,
       },
     );
-    expect(outcomes(r.stderr)).toEqual(Array(11).fill('unchanged'));
+    expect(outcomes(r.stderr)).toEqual(Array(13).fill('unchanged'));
     expect(r.code).toBe(0);
   });
 
@@ -202,7 +202,7 @@ describe('approver install --dry-run', () => {
         .map((d) => d.toJS())
         .filter(Boolean);
     expect(docs(r.stdout)).toEqual(docs(readFileSync(DEPLOY_BASE_FILE, 'utf8')));
-    expect(r.stderr).toMatch(/client dry run: 11 objects, nothing sent\n$/);
+    expect(r.stderr).toMatch(/client dry run: 13 objects, nothing sent\n$/);
   });
 });
 
@@ -292,7 +292,7 @@ describe('approver install: every fault is one line, and says what was applied',
 
     const r = await runCli(['approver', 'install', ...t.flags], admin);
     expect(r.stderr).toContain(
-      `error: apply deployment.apps/${t.name} -n ${t.namespace}: conflict: .spec.replicas is owned by field manager "kubectl-patch" (using apps/v1); run again with --force-conflicts to take it; 8 of 11 objects applied (listed above), not applied: deployment.apps/${t.name} -n ${t.namespace}, poddisruptionbudget.policy/${t.name} -n ${t.namespace}, service/${t.name} -n ${t.namespace}\n`,
+      `error: apply deployment.apps/${t.name} -n ${t.namespace}: conflict: .spec.replicas is owned by field manager "kubectl-patch" (using apps/v1); run again with --force-conflicts to take it; 10 of 13 objects applied (listed above), not applied: deployment.apps/${t.name} -n ${t.namespace}, poddisruptionbudget.policy/${t.name} -n ${t.namespace}, service/${t.name} -n ${t.namespace}\n`,
     );
     expect(r.code).toBe(1);
     expect(replicas()).toBe('3');
@@ -322,7 +322,7 @@ describe('approver install: every fault is one line, and says what was applied',
       });
       expect(r.stderr).toMatch(
         new RegExp(
-          `\\nerror: apply Deployment ${t.namespace}/${t.name}: no answer within 2s \\(--request-timeout\\); 8 of 11 objects applied \\(listed above\\), not applied: deployment\\.apps/${t.name} -n ${t.namespace}, poddisruptionbudget\\.policy/${t.name} -n ${t.namespace}, service/${t.name} -n ${t.namespace}\\n$`,
+          `\\nerror: apply Deployment ${t.namespace}/${t.name}: no answer within 2s \\(--request-timeout\\); 10 of 13 objects applied \\(listed above\\), not applied: deployment\\.apps/${t.name} -n ${t.namespace}, poddisruptionbudget\\.policy/${t.name} -n ${t.namespace}, service/${t.name} -n ${t.namespace}\\n$`,
         ),
       );
       expect(r.code).toBe(1);
