@@ -262,6 +262,7 @@ const list = (items: object[]) => ({ apiVersion: 'v1', kind: 'List', items });
 const exitOf = (objects: object[]) => (objects.length ? EXIT_CHANGES : 0);
 
 const LEG_TITLE: Record<Leg, string> = { kubelet: 'Kubelet leg', apiservice: 'APIService leg' };
+const LEG_NAME: Record<Leg, string> = { kubelet: 'kubelet leg', apiservice: 'APIService leg' };
 
 function stateOf(l: LegReport): string {
   if (!l.failure) return l.result.saved.length ? 'verified' : 'unchanged';
@@ -279,7 +280,7 @@ function report(plan: SecurePlan, legs: LegReport[], output: OutputFormat): Comm
     );
   const warnings = legs
     .flatMap((l) => [
-      ...(l.failure ? [`error: the ${LEG_TITLE[l.result.leg]} failed: ${l.failure}`] : []),
+      ...(l.failure ? [`error: the ${LEG_NAME[l.result.leg]} failed: ${l.failure}`] : []),
       ...leftOf(l).map((x) => `error: rollback incomplete: ${x}`),
     ])
     .map((l) => `${l}\n`)
