@@ -189,7 +189,7 @@ describe('approver install --dry-run', () => {
     expect(r.stderr).toContain(
       `deployment.apps/${b.name} -n ${b.namespace} created (server dry run: not validated, its namespace does not exist yet)\n`,
     );
-    expect(r.stderr).toContain(`6 not validated until namespace ${b.namespace} exists`);
+    expect(r.stderr).toContain(`8 not validated until namespace ${b.namespace} exists`);
     expect(r.code).toBe(0);
     for (const o of objectsOf(b)) expect(exists(...o), o.join(' ')).toBe(false);
   });
