@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { Cluster } from './sandbox/cluster.ts';
+import { stageMetricsServer } from './sandbox/metrics-server-stage.ts';
 import { ensureSandboxBinaries } from './sandbox/paths.ts';
 import { RealNode } from './sandbox/real-node.ts';
 import { fileServingCsr } from './sandbox/serving-csr.ts';
@@ -132,7 +133,43 @@ async function main(c: Cluster): Promise<void> {
   await kubectl('certs', 'lint', example);
   await kubectl('certs', 'lint', example, '--diff');
 
-  section(8, 'kubectl-certs runs as a kubectl plugin');
+  section(
+    8,
+    'The finale: metrics-server as its release manifest installs it (--kubelet-insecure-tls, insecureSkipTLSVerify: true), secured by one command',
+  );
+  say(
+    "  (metrics-server's image cannot run here: its Deployment runs the pause image on the real nodes, and a stand-in answers behind the APIService)",
+  );
+  const { standIn, followServingSecret } = await stageMetricsServer(c, nodes);
+  await kubectl('certs', 'secure', 'metrics-server');
+  say(
+    '  --apply: the kubelet leg, then the APIService leg, each verified through the aggregator or rolled back.',
+  );
+  say(
+    '  The Deployment was made by a plain create, so its args belong to another field manager: --force-conflicts takes them.',
+  );
+  const following = new AbortController();
+  const follow = followServingSecret(following.signal);
+  try {
+    await kubectl('certs', 'secure', 'metrics-server', '--apply', '--force-conflicts', '--timeout', '2m');
+  } finally {
+    following.abort();
+    await follow;
+  }
+  await kubectl(
+    'get',
+    'apiservice',
+    'v1beta1.metrics.k8s.io',
+    '-o',
+    'custom-columns=NAME:.metadata.name,SERVICE:.spec.service.name,INSECURE-SKIP-TLS-VERIFY:.spec.insecureSkipTLSVerify',
+  );
+  say('  Its serving certificate and CA are now on the expiry list (approver run renews them):');
+  await kubectl('certs', 'check-expiration');
+  say('  kubectl top node goes through the aggregator, which verifies metrics-server with that caBundle:');
+  await kubectl('top', 'node');
+  await standIn.stop();
+
+  section(9, 'kubectl-certs runs as a kubectl plugin');
   await kubectl('plugin', 'list');
   await kubectl('certs', 'version');
 }
@@ -144,9 +181,12 @@ try {
     new URL('../plugin/bin/kubectl-certs.js', import.meta.url).pathname,
     join(pathDir, 'kubectl-certs'),
   );
-  section(1, 'Start a sandbox control plane (etcd 3.4, kube-apiserver and kube-controller-manager v1.20.2)');
+  section(
+    1,
+    'Start a sandbox control plane (etcd 3.4, kube-apiserver with the aggregation layer, kube-controller-manager and kube-scheduler v1.20.2)',
+  );
   const t0 = Date.now();
-  cluster = await Cluster.start();
+  cluster = await Cluster.start({ scheduler: true });
   say(`  up in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${cluster.server}`);
   await main(cluster);
   say(`\n${bold('Done.')} Tearing the sandbox down.`);
