@@ -298,8 +298,11 @@ describe('kubectl certs approver run: two replicas on the real control plane', (
     await until('the follower to lead', () => holder() === follower.id, 30_000);
     const after = lease();
     const gapSeconds = (Date.parse(after.acquireTime) - Date.parse(before.renewTime)) / 1000;
-    // client-go's bound: the lease duration after the last renewal it saw, plus one jittered retry.
-    expect(gapSeconds).toBeLessThanOrEqual(LEASE.duration + 2.2 * LEASE.retry + 1);
+    // client-go's bound: the follower sees the last renewal at its next try (a retry period,
+    // jittered up to 2.2x, after it), waits the lease duration from then, and takes the Lease at
+    // the try after that (one more jittered retry period); 1 s for the two processes' clocks and
+    // the API server's write. (One jittered retry alone was missed by 22 ms under load.)
+    expect(gapSeconds).toBeLessThanOrEqual(LEASE.duration + 2 * 2.2 * LEASE.retry + 1);
     expect(after.leaseTransitions).toBe(before.leaseTransitions + 1);
     const node = await addNode(cluster, 'after-failover');
     const csr = await fileServingCsr(cluster, node);
