@@ -9,8 +9,8 @@ import { apiCall } from '../sandbox/api.ts';
 import { Cluster } from '../sandbox/cluster.ts';
 import { startFaultProxy } from '../sandbox/fault-proxy.ts';
 import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
+import { RELEASE_ARGS, releaseDeployment } from '../sandbox/metrics-server-stage.ts';
 import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
-import { podImages } from '../sandbox/paths.ts';
 import { issue, makeCa } from '../sandbox/pki.ts';
 import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
@@ -61,44 +61,9 @@ const args = async () => (await metricsServer()).spec.template.spec.containers[0
 const managers = async () => (await metricsServer()).metadata.managedFields?.map((f) => f.manager) ?? [];
 
 const labels = { 'k8s-app': 'metrics-server' };
-const RELEASE_ARGS = [
-  '--cert-dir=/tmp',
-  '--secure-port=10250',
-  '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
-  '--kubelet-use-node-status-port',
-  '--metric-resolution=15s',
-  '--kubelet-insecure-tls',
-];
 const CA_FLAG = '--kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt';
 
-/** metrics-server's release Deployment (v0.7 components.yaml, with the flag people add), its image the pause one. */
-const deployment = {
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'metrics-server', namespace: 'kube-system', labels },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: labels },
-    template: {
-      metadata: { labels },
-      spec: {
-        // The nodes have no CNI: they stay NotReady (tainted), and pods use the node's network.
-        hostNetwork: true,
-        tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule' }],
-        containers: [
-          {
-            name: 'metrics-server',
-            image: podImages().pause.ref,
-            imagePullPolicy: 'Never',
-            args: RELEASE_ARGS,
-            volumeMounts: [{ mountPath: '/tmp', name: 'tmp-dir' }],
-          },
-        ],
-        volumes: [{ name: 'tmp-dir', emptyDir: {} }],
-      },
-    },
-  },
-};
+const deployment = releaseDeployment();
 
 /**
  * metrics-server's Deployment back as its manifest says, rolled out. A replace, not a delete: the

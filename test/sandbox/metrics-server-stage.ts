@@ -48,7 +48,7 @@ export async function stageMetricsServer(
     admin: cluster.admin,
   });
   const post = (path: string, body: object) => apiCall(cluster.admin, 'POST', path, body);
-  await post(`/apis/apps/v1/namespaces/${NS}/deployments`, deployment());
+  await post(`/apis/apps/v1/namespaces/${NS}/deployments`, releaseDeployment());
   await post(`/api/v1/namespaces/${NS}/services`, {
     apiVersion: 'v1',
     kind: 'Service',
@@ -97,7 +97,8 @@ export async function stageMetricsServer(
   return { standIn, followServingSecret };
 }
 
-function deployment(): object {
+/** metrics-server's release Deployment (v0.7 components.yaml, with the flag people add), its image the pause one. */
+export function releaseDeployment(): object {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
