@@ -1,11 +1,12 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { apiRequest } from '../sandbox/api.ts';
 import { Cluster } from '../sandbox/cluster.ts';
+import { writeTokenKubeconfig } from '../sandbox/kubeconfig.ts';
 import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
 import { issue, makeCa } from '../sandbox/pki.ts';
 import { waitFor } from '../sandbox/processes.ts';
@@ -108,6 +109,10 @@ async function applyLeg(follow: boolean, extra: string[] = []): Promise<CliResul
   return run;
 }
 
+/** The approver's ServiceAccount, as `approver install` names it (the leg's Role binds it). */
+const APPROVER_SA = 'kubectl-certs-approver';
+const SA_USER = `system:serviceaccount:kubectl-certs:${APPROVER_SA}`;
+
 /** The APIService leg alone: this cluster has no scheduler, so the kubelet leg's rollout could never finish. */
 const LEG = ['--apply', '--leg', 'apiservice'];
 
@@ -132,9 +137,12 @@ beforeAll(async () => {
     frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
     admin: cluster.admin,
   });
+  // The approver as `approver install` puts it in the cluster (its pods never run here: no
+  // scheduler); the renewal below runs as its ServiceAccount, with the RBAC install granted.
+  const install = await runCli(['approver', 'install'], { KUBECONFIG: cluster.adminKubeconfig });
+  expect(install.stderr).toContain('approver installed in namespace kubectl-certs');
+  expect(install.code).toBe(0);
   apply([
-    // The approver's namespace, as `approver install` leaves it: the CA is kept there.
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubectl-certs' } },
     {
       apiVersion: 'v1',
       kind: 'Service',
@@ -267,7 +275,7 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     const top = await kubectlAsync(['top', 'node']);
     expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
     // The approver's service account may renew exactly these, and read no other Secret there.
-    const sa = 'system:serviceaccount:kubectl-certs:kubectl-certs-approver';
+    const sa = SA_USER;
     const may = (attrs: { verb: string; what: string; ns?: string }) =>
       kubectl([
         'auth',
@@ -306,7 +314,9 @@ const sample = (text: string, name: string) =>
     .find((l) => l.startsWith(`${name} `))
     ?.split(' ')[1];
 
-describe('approver run keeps the APIService leg valid: renewal and CA rotation', { timeout: 240_000 }, () => {
+describe('approver run, as its ServiceAccount, keeps the APIService leg valid: renewal and CA rotation', {
+  timeout: 240_000,
+}, () => {
   it('renews the serving certificate at two thirds, rotates the CA through old + new, and nothing fails meanwhile', async () => {
     const caOf = async () => Buffer.from((await servingSecret())?.ca ?? '').toString();
     // Read without kubectl's execFileSync: a blocked event loop would stall the in-process stand-in.
@@ -320,6 +330,24 @@ describe('approver run keeps the APIService leg valid: renewal and CA rotation',
     };
     const firstCa = await bundle();
     const firstServing = (await servingSecret())?.cert;
+    // The approver's own identity, as its pod has it: a token of its ServiceAccount (TokenRequest,
+    // by the real kubectl), not the admin's certificate.
+    const token = kubectl(['create', 'token', APPROVER_SA, '-n', 'kubectl-certs', '--duration=1h']).trim();
+    const saKubeconfig = writeTokenKubeconfig(
+      join(cluster.dir, 'approver-sa.kubeconfig'),
+      cluster.admin,
+      APPROVER_SA,
+      token,
+    );
+    // Who the API server takes it for: the ServiceAccount, refused what its RBAC does not grant.
+    const refused = (() => {
+      try {
+        return kubectl(['--kubeconfig', saKubeconfig, 'get', 'secrets', '-n', 'kube-system']);
+      } catch (e) {
+        return String((e as { stderr?: string }).stderr);
+      }
+    })();
+    expect(refused).toContain(`User "${SA_USER}" cannot list resource "secrets"`);
     const approver = spawn(
       process.execPath,
       [
@@ -341,7 +369,7 @@ describe('approver run keeps the APIService leg valid: renewal and CA rotation',
         '--metrics-server-ca-validity',
         '600s',
       ],
-      { env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: { ...env(), KUBECONFIG: saKubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let log = '';
     approver.stderr.on('data', (d) => (log += d));
@@ -381,7 +409,28 @@ describe('approver run keeps the APIService leg valid: renewal and CA rotation',
       expect(both).toBe(`${first}${last}`);
       expect(await caOf()).toBe(last);
       expect(serving).not.toBe(firstServing);
+      // The renewed certificate verifies with the caBundle, for the name the aggregator dials.
+      const pki = join(cluster.dir, 'metrics-pki');
+      writeFileSync(join(pki, 'bundle.crt'), last ?? '');
+      expect(
+        execFileSync(
+          'openssl',
+          [
+            'verify',
+            '-CAfile',
+            join(pki, 'bundle.crt'),
+            '-purpose',
+            'sslserver',
+            '-verify_hostname',
+            'metrics-server.kube-system.svc',
+          ],
+          { input: serving, encoding: 'utf8' },
+        ),
+      ).toBe('stdin: OK\n');
       expect(failures).toEqual([]);
+      // Every write was the ServiceAccount's own, and the API server refused none.
+      expect(log).not.toMatch(/403|forbidden/i);
+      expect(log).toContain('metrics-server TLS: drop-previous-ca: ');
       const top = await kubectlAsync(['top', 'node']);
       expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m`, 'm'));
       // The steps as Events on the APIService, and as a metric.
@@ -391,7 +440,7 @@ describe('approver run keeps the APIService leg valid: renewal and CA rotation',
         '-n',
         'default',
         '--field-selector',
-        'reason=KubectlCertsMetricsServerTls',
+        'reason=KubectlCertsMetricsServerTls,involvedObject.kind=APIService,involvedObject.name=v1beta1.metrics.k8s.io',
       ]).items.map((e: { message: string }) => e.message.split(':')[0]);
       expect(new Set(reasons)).toEqual(new Set(['issue-serving', 'rotate-ca', 'drop-previous-ca']));
       const url = log.match(/serving \/metrics, \/healthz and \/readyz on (\S+)/)?.[1];

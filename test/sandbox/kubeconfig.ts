@@ -15,6 +15,28 @@ export function writeKubeconfig(
   /** The name to verify the server's certificate for, when `server` is an address it does not name. */
   tlsServerName?: string,
 ): string {
+  const auth = { 'client-certificate-data': b64(creds.cert), 'client-key-data': b64(creds.key) };
+  return writeConfig(file, creds, user, auth, context, tlsServerName);
+}
+
+/** A kubeconfig whose user is a bearer token (a service account's, from a TokenRequest). */
+export function writeTokenKubeconfig(
+  file: string,
+  cluster: Pick<Credentials, 'server' | 'ca'>,
+  user: string,
+  token: string,
+): string {
+  return writeConfig(file, cluster, user, { token }, `${user}@sandbox`);
+}
+
+function writeConfig(
+  file: string,
+  cluster: Pick<Credentials, 'server' | 'ca'>,
+  user: string,
+  auth: Record<string, string>,
+  context: string,
+  tlsServerName?: string,
+): string {
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -22,15 +44,13 @@ export function writeKubeconfig(
       {
         name: 'sandbox',
         cluster: {
-          server: creds.server,
-          'certificate-authority-data': b64(creds.ca),
+          server: cluster.server,
+          'certificate-authority-data': b64(cluster.ca),
           ...(tlsServerName ? { 'tls-server-name': tlsServerName } : {}),
         },
       },
     ],
-    users: [
-      { name: user, user: { 'client-certificate-data': b64(creds.cert), 'client-key-data': b64(creds.key) } },
-    ],
+    users: [{ name: user, user: auth }],
     contexts: [{ name: context, context: { cluster: 'sandbox', user } }],
     'current-context': context,
   };
