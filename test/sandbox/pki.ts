@@ -30,10 +30,16 @@ function load(certFile: string, keyFile: string): KeyPair {
 }
 
 /** Self-signed CA with the usual CA extensions. */
-export function makeCa(dir: string, name: string, subject: string, days = 3650): KeyPair {
+export function makeCa(
+  dir: string,
+  name: string,
+  subject: string,
+  days = 3650,
+  type: KeyType = 'rsa',
+): KeyPair {
   const key = join(dir, `${name}.key`);
   const crt = join(dir, `${name}.crt`);
-  genKey(key, 'rsa');
+  genKey(key, type);
   openssl([
     'req',
     '-x509',

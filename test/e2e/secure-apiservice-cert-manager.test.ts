@@ -1,0 +1,197 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiCall, apiRequest } from '../sandbox/api.ts';
+import { startCaInjector } from '../sandbox/cert-manager-cainjector.ts';
+import { startCertManagerController } from '../sandbox/cert-manager-controller.ts';
+import { CERT_MANAGER_CRDS } from '../sandbox/cert-manager-crds.ts';
+import { Cluster } from '../sandbox/cluster.ts';
+import type { ControlLoop } from '../sandbox/control-loop.ts';
+import { stageMetricsServer } from '../sandbox/metrics-server-stage.ts';
+import type { MetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
+import { waitFor } from '../sandbox/processes.ts';
+import { RealNode } from '../sandbox/real-node.ts';
+import { runCli } from './cli.ts';
+
+// `secure metrics-server --apply --leg apiservice` on a cluster with cert-manager: the command must
+// see cert-manager (its CustomResourceDefinition certificates.cert-manager.io), leave the CA to it
+// (Issuers and Certificates, no CA of kubectl-certs) and let its cainjector fill the APIService's
+// caBundle; the real aggregator then verifies metrics-server with that caBundle.
+//
+// cert-manager's controller and cainjector are STAND-INS: their images come from a container
+// registry, and this machine reaches only npm and Debian's packages, so they cannot run. The API
+// server holds cert-manager's CRDs (test/sandbox/cert-manager-crds.ts: its group, names, scope and
+// version v1, the schema's lower levels open), and two reconcile loops in this process play the
+// controller (test/sandbox/cert-manager-controller.ts: selfSigned and CA Issuers, the Certificate's
+// Secret made by openssl) and the cainjector (test/sandbox/cert-manager-cainjector.ts). Real: the
+// API server storing and serving cert-manager.io/v1, the aggregator verifying with the injected CA,
+// the real kubectl, and metrics-server's stand-in serving the Secret cert-manager's stand-in wrote.
+let cluster: Cluster;
+let node: RealNode;
+let standIn: MetricsServerStandIn;
+let followServingSecret: (signal: AbortSignal) => Promise<void>;
+let controller: ControlLoop;
+let injector: ControlLoop;
+
+const admin = () => ({ KUBECONFIG: cluster.adminKubeconfig });
+const env = () => ({ PATH: process.env.PATH, HOME: cluster.dir, ...admin() });
+const kubectl = (args: string[]) =>
+  execFileSync('kubectl', args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], env: env() });
+/** kubectl in the background: the stand-ins answer from this process, so the event loop must run. */
+const kubectlAsync = async (args: string[]) =>
+  (await promisify(execFile)('kubectl', args, { encoding: 'utf8', env: env() })).stdout;
+const json = (args: string[]) => JSON.parse(kubectl([...args, '-o', 'json']));
+const absent = (args: string[]) => {
+  try {
+    kubectl(args);
+    return false;
+  } catch (e) {
+    return String((e as { stderr?: string }).stderr).includes('NotFound');
+  }
+};
+const b64text = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');
+const metricsThroughAggregator = async () =>
+  (await apiRequest(cluster.admin, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes')).status === 200;
+
+beforeAll(async () => {
+  cluster = await Cluster.start();
+  node = await RealNode.start(cluster, { serverTLSBootstrap: false });
+  ({ standIn, followServingSecret } = await stageMetricsServer(cluster, [node]));
+  for (const crd of CERT_MANAGER_CRDS)
+    await apiCall(cluster.admin, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  await waitFor(
+    'cert-manager.io/v1 served',
+    async () => {
+      const r = await apiRequest<{ resources?: { name: string }[] }>(
+        cluster.admin,
+        'GET',
+        '/apis/cert-manager.io/v1',
+      );
+      return r.status === 200 && (r.body.resources ?? []).filter((x) => !x.name.includes('/')).length === 3;
+    },
+    { timeoutMs: 60_000 },
+  );
+  controller = startCertManagerController(cluster.admin, cluster.dir);
+  injector = startCaInjector(cluster.admin);
+  // The starting point answers (insecurely): metrics through the aggregator.
+  await waitFor('metrics through the aggregator', metricsThroughAggregator, { timeoutMs: 60_000 });
+}, 240_000);
+afterAll(async () => {
+  await injector?.stop();
+  await controller?.stop();
+  await standIn?.stop();
+  await node?.stop();
+  await cluster?.stop();
+});
+
+describe('secure metrics-server --apply, the APIService leg, with cert-manager', { timeout: 180_000 }, () => {
+  it('the plan finds cert-manager by its CustomResourceDefinition and leaves the certificates to it', async () => {
+    const r = await runCli(['secure', 'metrics-server', '-o', 'json'], admin());
+    expect(r.stderr).toBe('');
+    const leg = JSON.parse(r.stdout).apiServiceLeg;
+    expect(leg).toMatchObject({ state: 'ready', issuer: 'cert-manager' });
+    expect(leg.steps[0]).toBe(
+      'a cert-manager Certificate for metrics-server.kube-system.svc, metrics-server.kube-system, metrics-server into the Secret metrics-server-tls, and the cainjector annotation on the APIService',
+    );
+  });
+
+  it('writes Issuers and Certificates cert-manager acts on, annotates the APIService, makes no CA of its own; the aggregator verifies with the injected caBundle: kubectl top node works', async () => {
+    // What a new metrics-server pod does: serve the Secret (here: the one cert-manager's stand-in writes).
+    const following = new AbortController();
+    const follow = followServingSecret(following.signal);
+    // The Deployment was made by a plain create: its args belong to another field manager.
+    const r = await runCli(
+      ['secure', 'metrics-server', '--apply', '--leg', 'apiservice', '--force-conflicts'],
+      admin(),
+    );
+    following.abort();
+    await follow;
+    const context = `controller: ${controller.lastError() ?? 'ok'}; cainjector: ${injector.lastError() ?? 'ok'}\n${r.stderr}`;
+    expect(
+      r.stderr.split('\n').filter((l) => l.startsWith('error')),
+      context,
+    ).toEqual([]);
+    expect(r.code, context).toBe(0);
+    expect(r.stdout).toContain('APIService leg of Deployment kube-system/metrics-server: verified\n');
+
+    // The Certificates, read back through cert-manager's CRDs (their short name), Ready by its stand-in.
+    const certs = json(['get', 'certs', '-n', 'kube-system']).items as {
+      metadata: { name: string };
+      spec: Record<string, unknown>;
+      status?: { conditions?: { type: string; status: string }[] };
+    }[];
+    const byName = Object.fromEntries(certs.map((c) => [c.metadata.name, c]));
+    expect(Object.keys(byName).sort()).toEqual(['metrics-server-ca', 'metrics-server-tls']);
+    expect(byName['metrics-server-ca']?.spec).toMatchObject({
+      isCA: true,
+      commonName: 'kubectl-certs metrics-server CA',
+      secretName: 'metrics-server-ca',
+      issuerRef: { name: 'metrics-server-selfsigned', kind: 'Issuer' },
+    });
+    expect(byName['metrics-server-tls']?.spec).toMatchObject({
+      secretName: 'metrics-server-tls',
+      commonName: 'metrics-server.kube-system.svc',
+      dnsNames: ['metrics-server.kube-system.svc', 'metrics-server.kube-system', 'metrics-server'],
+      usages: ['server auth', 'digital signature'],
+      issuerRef: { name: 'metrics-server-ca', kind: 'Issuer' },
+    });
+    for (const c of certs)
+      expect(c.status?.conditions?.find((x) => x.type === 'Ready')?.status, c.metadata.name).toBe('True');
+    const issuers = json(['get', 'issuers', '-n', 'kube-system']).items.map(
+      (i: { metadata: { name: string }; spec: object }) => [i.metadata.name, i.spec],
+    );
+    expect(issuers.sort()).toEqual([
+      ['metrics-server-ca', { ca: { secretName: 'metrics-server-ca' } }],
+      ['metrics-server-selfsigned', { selfSigned: {} }],
+    ]);
+
+    // The APIService: the cainjector's annotation, verification on, the CA cert-manager made.
+    const api = json(['get', 'apiservice', 'v1beta1.metrics.k8s.io']);
+    expect(api.metadata.annotations['cert-manager.io/inject-ca-from']).toBe('kube-system/metrics-server-tls');
+    expect(api.spec.insecureSkipTLSVerify ?? false).toBe(false);
+    const bundle = b64text(api.spec.caBundle);
+    const ca = json(['get', 'secret', '-n', 'kube-system', 'metrics-server-ca']);
+    expect(bundle).toBe(b64text(ca.data['tls.crt']));
+    const serving = json(['get', 'secret', '-n', 'kube-system', 'metrics-server-tls']);
+    expect(b64text(serving.data['ca.crt'])).toBe(bundle);
+    const file = join(cluster.dir, 'injected-ca-bundle.crt');
+    writeFileSync(file, bundle);
+    expect(
+      execFileSync(
+        'openssl',
+        [
+          'verify',
+          '-CAfile',
+          file,
+          '-purpose',
+          'sslserver',
+          '-verify_hostname',
+          'metrics-server.kube-system.svc',
+        ],
+        { input: b64text(serving.data['tls.crt']), encoding: 'utf8' },
+      ),
+    ).toBe('stdin: OK\n');
+
+    // Nothing of the CA kubectl-certs makes without cert-manager: no CA Secret, no namespace for
+    // it, no RBAC for the approver's renewal (cert-manager renews).
+    expect(kubectl(['get', 'secrets', '-A', '-o', 'name'])).not.toContain('kubectl-certs-metrics-server-ca');
+    expect(absent(['get', 'namespace', 'kubectl-certs'])).toBe(true);
+    expect(absent(['get', 'clusterrole', 'kubectl-certs-approver-metrics-apiservice'])).toBe(true);
+    expect(absent(['get', 'role', '-n', 'kube-system', 'kubectl-certs-approver-metrics-server-tls'])).toBe(
+      true,
+    );
+
+    // metrics-server serves the Secret cert-manager fills; the real kubectl, through the aggregator.
+    const pod = json(['get', 'deployment', '-n', 'kube-system', 'metrics-server']).spec.template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: 'kubectl-certs-tls',
+      secret: { secretName: 'metrics-server-tls', defaultMode: 420 },
+    });
+    const top = await kubectlAsync(['top', 'node']);
+    expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
+    const plan = await runCli(['secure', 'metrics-server', '-o', 'json'], admin());
+    expect(JSON.parse(plan.stdout).apiServiceLeg).toMatchObject({ state: 'done', findings: [] });
+  });
+});
