@@ -55,7 +55,24 @@ export function errorRow(item: CsrItem, d: Decision, error: string): ReportItem 
 /** The first line of what a client call threw, with its HTTP status when it has one. */
 export function firstLine(e: unknown): string {
   const err = e as { code?: number; message?: string; body?: unknown };
-  const body = typeof err.body === 'string' ? err.body : JSON.stringify(err.body ?? '');
-  const msg = body.match(/"message":"([^"]+)"/)?.[1] ?? err.message ?? String(e);
+  const msg = statusMessage(err.body) ?? err.message ?? String(e);
   return `${typeof err.code === 'number' ? `HTTP ${err.code}: ` : ''}${msg.split('\n')[0]}`;
+}
+
+/**
+ * The message of the API server's Status in an error's body (client-node keeps the response's
+ * text). Parsed, not matched: the message quotes names (`secrets "x" is forbidden: User "y"
+ * cannot get ...`), and a match up to the first quote kept only `secrets \`.
+ */
+function statusMessage(body: unknown): string | undefined {
+  let status = body;
+  if (typeof body === 'string') {
+    try {
+      status = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const message = (status as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' && message ? message : undefined;
 }
