@@ -101,12 +101,21 @@ describe('secure metrics-server --apply, the APIService leg, with cert-manager',
     // What a new metrics-server pod does: serve the Secret (here: the one cert-manager's stand-in writes).
     const following = new AbortController();
     const follow = followServingSecret(following.signal);
-    // The Deployment was made by a plain create: its args belong to another field manager.
+    // The Deployment was made by a plain create: its args belong to another field manager. A
+    // --timeout within the test's: when the caBundle never comes, --apply rolls back and says why.
     const r = await runCli(
-      ['secure', 'metrics-server', '--apply', '--leg', 'apiservice', '--force-conflicts'],
+      [
+        'secure',
+        'metrics-server',
+        '--apply',
+        '--leg',
+        'apiservice',
+        '--force-conflicts',
+        '--timeout',
+        '100s',
+      ],
       admin(),
-    );
-    following.abort();
+    ).finally(() => following.abort());
     await follow;
     const context = `controller: ${controller.lastError() ?? 'ok'}; cainjector: ${injector.lastError() ?? 'ok'}\n${r.stderr}`;
     expect(
