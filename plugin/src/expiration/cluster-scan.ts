@@ -18,6 +18,7 @@ import {
 import pLimit from 'p-limit';
 import { describeApiError, parseStatus } from '../kube/api-error.ts';
 import { listCsrs, toNodeFacts } from '../kube/csr-objects.ts';
+import { labelSelectorOf } from '../kube/label-selector.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
 
@@ -161,9 +162,7 @@ async function addMetricsServerTls(
 ): Promise<CertificateInfo[]> {
   const b = (v: string | undefined) => (v ? Buffer.from(v, 'base64').toString('utf8') : undefined);
   const refOf = (s: V1Secret) => `${s.metadata?.namespace}/${s.metadata?.name}`;
-  const labelSelector = Object.entries(APISERVICE_LEG_LABELS)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const labelSelector = labelSelectorOf(APISERVICE_LEG_LABELS);
   let secrets: V1Secret[];
   try {
     secrets = (

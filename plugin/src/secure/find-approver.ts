@@ -1,12 +1,11 @@
 import type { ApproverLocation } from '@kubectl-certs/core';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { APPROVER_LABELS } from '../approver/install-objects.ts';
+import { labelSelectorOf } from '../kube/label-selector.ts';
 import { UserError } from '../user-error.ts';
 
 /** The label selector of an approver's Deployment, from the labels approver install puts on it. */
-export const APPROVER_SELECTOR = Object.entries(APPROVER_LABELS)
-  .map(([k, v]) => `${k}=${v}`)
-  .join(',');
+export const APPROVER_SELECTOR = labelSelectorOf(APPROVER_LABELS);
 
 /** Deployments by label selector, in one namespace or (undefined) all: AppsV1Api, or a fake in tests. */
 export type ListDeployments = (
