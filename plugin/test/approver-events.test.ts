@@ -2,6 +2,7 @@ import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { ReportItem } from '../src/approve/report-item.ts';
 import { EVENT_REASON, eventFor } from '../src/approver/events.ts';
+import { renewalEvent } from '../src/approver/serving-renewal.ts';
 import { toCsrItem } from '../src/kube/csr-objects.ts';
 
 function csr(name: string, uid: string) {
@@ -78,6 +79,37 @@ describe('the Event of a decision: one per CSR and decision, whoever records it'
       reason: EVENT_REASON.refused,
       reportingInstance: 'replica-b',
       involvedObject: { kind: 'CertificateSigningRequest', name: 'csr-a', uid: 'uid-1' },
+    });
+  });
+});
+
+describe("the approver's Events, of decisions and of renewals, in one frame", () => {
+  it('both are in default, from kubectl-certs-approver and the replica, with a message of at most 1 KiB', () => {
+    const round = {
+      apiService: { name: 'v1beta1.metrics.k8s.io', uid: 'uid-a' },
+      step: { action: 'issue-serving', reason: 'x'.repeat(2000) },
+      wrote: ['Secret kube-system/metrics-server-tls'],
+    } as Parameters<typeof renewalEvent>[0];
+    const frame = (e: ReturnType<typeof renewalEvent> | undefined) => ({
+      namespace: e?.metadata?.namespace,
+      source: e?.source?.component,
+      reportingComponent: e?.reportingComponent,
+      reportingInstance: e?.reportingInstance,
+      firstTimestamp: e?.firstTimestamp,
+      count: e?.count,
+    });
+    const decision = eventFor(refused, csr('csr-a', 'uid-1'), 'replica-a', t1);
+    const renewal = renewalEvent(round, 'replica-a', t1);
+    expect(frame(renewal)).toEqual(frame(decision));
+    expect(frame(renewal)).toMatchObject({
+      namespace: 'default',
+      reportingComponent: 'kubectl-certs-approver',
+    });
+    expect(renewal.message?.length).toBe(1024);
+    expect(renewal).toMatchObject({
+      metadata: { generateName: 'v1beta1.metrics.k8s.io.' },
+      involvedObject: { kind: 'APIService', name: 'v1beta1.metrics.k8s.io', uid: 'uid-a' },
+      reason: 'KubectlCertsMetricsServerTls',
     });
   });
 });

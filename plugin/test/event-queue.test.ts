@@ -70,3 +70,60 @@ describe("the approver's Event queue: decisions first, one Event each, none drop
     expect(seen).toEqual(['a', 'b']);
   });
 });
+
+describe('leading ended with Events queued: the decisions are written, so their Events are too, within a bound', () => {
+  /** Six Events queued behind approvals that stay busy (the leader lost its Lease mid-burst). */
+  function lostMidBurst(write: (n: number) => () => Promise<void>) {
+    const q = new EventQueue(() => true);
+    for (let n = 0; n < 6; n++) void q.add(write(n), `csr-${n} KubectlCertsApproved`);
+    return q;
+  }
+
+  it('writes every queued Event, although approvals are still busy, and names none as unwritten', async () => {
+    const written: number[] = [];
+    const q = lostMidBurst((n) => async () => {
+      written.push(n);
+    });
+    await settle();
+    expect(written).toEqual([]); // held back while leading
+    await q.flush(60_000, 100);
+    expect(written).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(q.unwritten()).toEqual([]);
+  });
+
+  it('at most the count bound: the rest is named, in queue order', async () => {
+    const written: number[] = [];
+    const q = lostMidBurst((n) => async () => {
+      written.push(n);
+    });
+    await q.flush(60_000, 2);
+    expect(written).toEqual([0, 1]);
+    expect(q.unwritten()).toEqual([2, 3, 4, 5].map((n) => `csr-${n} KubectlCertsApproved`));
+  });
+
+  it('at most the time bound: writes that never answer are named, and a caller waiting on a full queue is let go', async () => {
+    const never = () => () => new Promise<void>(() => {});
+    const q = new EventQueue(() => true, 3);
+    await q.add(never(), 'csr-0 KubectlCertsApproved');
+    await q.add(never(), 'csr-1 KubectlCertsRefused');
+    const waiting = q.add(never(), 'csr-2 KubectlCertsApproved'); // full: its caller waits
+    await q.flush(50, 100);
+    await waiting;
+    expect(q.unwritten()).toEqual([
+      'csr-0 KubectlCertsApproved',
+      'csr-1 KubectlCertsRefused',
+      'csr-2 KubectlCertsApproved',
+    ]);
+  });
+
+  it('an Event added once the flush is over is not written, and named', async () => {
+    const q = new EventQueue();
+    await q.flush(60_000, 100);
+    let wrote = false;
+    await q.add(async () => {
+      wrote = true;
+    }, 'csr-late KubectlCertsApproved');
+    await settle();
+    expect([wrote, q.unwritten()]).toEqual([false, ['csr-late KubectlCertsApproved']]);
+  });
+});

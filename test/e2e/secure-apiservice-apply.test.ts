@@ -18,6 +18,8 @@ import { CLI, type CliResult, runCli } from './cli.ts';
 // stand-in plays metrics-server's new pod by serving the Secret the command wrote (read back from
 // the API server), behind a selector-less Service and its Endpoints. Then `kubectl top node` (the
 // real kubectl) goes through the aggregator with the real caBundle and insecureSkipTLSVerify false.
+// The approver is installed as a user may install it, in a namespace and under a name of their
+// own: the CA and the renewal's rights must follow it there.
 let cluster: Cluster;
 let node: RealNode;
 let standIn: MetricsServerStandIn;
@@ -109,12 +111,13 @@ async function applyLeg(follow: boolean, extra: string[] = []): Promise<CliResul
   return run;
 }
 
-/** The approver's ServiceAccount, as `approver install` names it (the leg's Role binds it). */
-const APPROVER_SA = 'kubectl-certs-approver';
-const SA_USER = `system:serviceaccount:kubectl-certs:${APPROVER_SA}`;
-
 /** The APIService leg alone: this cluster has no scheduler, so the kubelet leg's rollout could never finish. */
 const LEG = ['--apply', '--leg', 'apiservice'];
+/** `approver install -n certs-system --name approver` (its pods never run here: no scheduler). */
+const APPROVER = { namespace: 'certs-system', name: 'approver' };
+const CA_SECRET = `${APPROVER.namespace}/kubectl-certs-metrics-server-ca`;
+/** Its ServiceAccount (install names it after the approver), whom the leg's Roles bind. */
+const SA_USER = `system:serviceaccount:${APPROVER.namespace}:${APPROVER.name}`;
 
 const apiServiceSpec = () => json(['get', 'apiservice', 'v1beta1.metrics.k8s.io']).spec;
 const deploymentPod = () =>
@@ -137,11 +140,6 @@ beforeAll(async () => {
     frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
     admin: cluster.admin,
   });
-  // The approver as `approver install` puts it in the cluster (its pods never run here: no
-  // scheduler); the renewal below runs as its ServiceAccount, with the RBAC install granted.
-  const install = await runCli(['approver', 'install'], { KUBECONFIG: cluster.adminKubeconfig });
-  expect(install.stderr).toContain('approver installed in namespace kubectl-certs');
-  expect(install.code).toBe(0);
   apply([
     {
       apiVersion: 'v1',
@@ -176,7 +174,26 @@ afterAll(async () => {
 });
 
 describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000 }, () => {
-  it('--dry-run=client says what it would write and writes nothing', async () => {
+  it("--dry-run=client, no approver installed: approver install's defaults, said so; nothing written", async () => {
+    const r = await runCli(['secure', 'metrics-server', ...LEG, '--dry-run=client'], {
+      KUBECONFIG: cluster.adminKubeconfig,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(
+      "readable only by the approver that renews it: service account kubectl-certs/kubectl-certs-approver: no approver is installed, so approver install's defaults",
+    );
+    expect(r.stdout).toContain(
+      '  created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new',
+    );
+    expect(await servingSecret()).toBeUndefined();
+  });
+
+  it('finds the approver that approver install put in a namespace of its own, and writes nothing in a dry run', async () => {
+    const install = await runCli(['approver', 'install', '-n', APPROVER.namespace, '--name', APPROVER.name], {
+      KUBECONFIG: cluster.adminKubeconfig,
+    });
+    expect(install.code).toBe(0);
     const r = await runCli(['secure', 'metrics-server', ...LEG, '--dry-run=client'], {
       KUBECONFIG: cluster.adminKubeconfig,
     });
@@ -184,8 +201,10 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('APIService leg (--dry-run=client: nothing was sent):\n');
     expect(r.stdout).toContain(
-      '  created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new',
+      `readable only by the approver that renews it: service account ${APPROVER.namespace}/${APPROVER.name}, of the approver's Deployment ${APPROVER.namespace}/${APPROVER.name})`,
     );
+    expect(r.stdout).toContain(`  created Secret ${CA_SECRET}: kubectl-certs metrics-server CA, new`);
+    expect(r.stdout).not.toContain('kubectl-certs/kubectl-certs-metrics-server-ca');
     expect(r.stdout).toContain(
       '  changed APIService v1beta1.metrics.k8s.io: caBundle = kubectl-certs metrics-server CA',
     );
@@ -239,7 +258,7 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     const pod = deploymentPod();
     expect([pod.containers[0].args, pod.volumes]).toEqual([ARGS, undefined]);
     expect(await servingSecret()).toBeUndefined();
-    expect(kubectl(['get', 'secrets', '-n', 'kubectl-certs', '-o', 'name'])).not.toContain(
+    expect(kubectl(['get', 'secrets', '-n', APPROVER.namespace, '-o', 'name'])).not.toContain(
       'metrics-server-ca',
     );
   });
@@ -258,7 +277,7 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     const spec = apiServiceSpec();
     expect(spec.insecureSkipTLSVerify ?? false).toBe(false);
     const bundle = Buffer.from(spec.caBundle, 'base64').toString('utf8');
-    const ca = json(['get', 'secret', '-n', 'kubectl-certs', 'kubectl-certs-metrics-server-ca']);
+    const ca = json(['get', 'secret', '-n', APPROVER.namespace, 'kubectl-certs-metrics-server-ca']);
     expect(ca.type).toBe('kubernetes.io/tls');
     expect(bundle).toBe(Buffer.from(ca.data['tls.crt'], 'base64').toString('utf8'));
     expect(execFileSync('openssl', ['x509', '-noout', '-subject'], { input: bundle, encoding: 'utf8' })).toBe(
@@ -275,14 +294,15 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     ]);
     const top = await kubectlAsync(['top', 'node']);
     expect(top).toMatch(new RegExp(`^${node.name}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
-    // The approver's service account may renew exactly these, and read no other Secret there.
+    // The installed approver's service account may renew exactly these (its CA Secret: approver
+    // install's Role; the rest: --apply's), and read no other Secret; the default account nothing.
     const sa = SA_USER;
-    const may = (attrs: { verb: string; what: string; ns?: string }) =>
+    const may = (attrs: { verb: string; what: string; ns?: string; as?: string }) =>
       kubectl([
         'auth',
         'can-i',
         '--as',
-        sa,
+        attrs.as ?? sa,
         attrs.verb as string,
         attrs.what as string,
         ...(attrs.ns ? ['-n', attrs.ns] : []),
@@ -290,8 +310,15 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     const answers = [
       { verb: 'update', what: 'secret/metrics-server-tls', ns: 'kube-system' },
       { verb: 'patch', what: 'apiservice.apiregistration.k8s.io/v1beta1.metrics.k8s.io' },
+      { verb: 'update', what: 'secret/kubectl-certs-metrics-server-ca', ns: APPROVER.namespace },
       { verb: 'get', what: 'secret/other', ns: 'kube-system' },
       { verb: 'patch', what: 'apiservice.apiregistration.k8s.io/v1.apps' },
+      {
+        verb: 'update',
+        what: 'secret/metrics-server-tls',
+        ns: 'kube-system',
+        as: 'system:serviceaccount:kubectl-certs:kubectl-certs-approver',
+      },
     ].map((a) => {
       try {
         return may(a);
@@ -299,7 +326,11 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
         return String((e as { stdout?: string }).stdout).trim();
       }
     });
-    expect(answers).toEqual(['yes', 'yes', 'no', 'no']);
+    expect(answers).toEqual(['yes', 'yes', 'yes', 'no', 'no', 'no']);
+    const binding = json(['get', 'rolebinding', '-n', 'kube-system', `${APPROVER.name}-metrics-server-tls`]);
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: APPROVER.name, namespace: APPROVER.namespace },
+    ]);
     // The plan now calls the leg done, from the answer through the aggregator.
     const plan = await runCli(['secure', 'metrics-server', '-o', 'json'], {
       KUBECONFIG: cluster.adminKubeconfig,
@@ -333,11 +364,18 @@ describe('approver run, as its ServiceAccount, keeps the APIService leg valid: r
     const firstServing = (await servingSecret())?.cert;
     // The approver's own identity, as its pod has it: a token of its ServiceAccount (TokenRequest,
     // by the real kubectl), not the admin's certificate.
-    const token = kubectl(['create', 'token', APPROVER_SA, '-n', 'kubectl-certs', '--duration=1h']).trim();
+    const token = kubectl([
+      'create',
+      'token',
+      APPROVER.name,
+      '-n',
+      APPROVER.namespace,
+      '--duration=1h',
+    ]).trim();
     const saKubeconfig = writeTokenKubeconfig(
       join(cluster.dir, 'approver-sa.kubeconfig'),
       cluster.admin,
-      APPROVER_SA,
+      APPROVER.name,
       token,
     );
     // Who the API server takes it for: the ServiceAccount, refused what its RBAC does not grant.
@@ -350,6 +388,7 @@ describe('approver run, as its ServiceAccount, keeps the APIService leg valid: r
     })();
     expect(refused).toContain(`User "${SA_USER}" cannot list resource "secrets"`);
     const started = new Date();
+    // As in its pod: $POD_NAMESPACE is its own namespace, where the CA is.
     const approver = spawn(
       process.execPath,
       [
@@ -357,7 +396,7 @@ describe('approver run, as its ServiceAccount, keeps the APIService leg valid: r
         'approver',
         'run',
         '--lease-namespace',
-        'kubectl-certs',
+        APPROVER.namespace,
         '--bind-address',
         '127.0.0.1:0',
         '--kubelet-probe-interval',
@@ -371,7 +410,10 @@ describe('approver run, as its ServiceAccount, keeps the APIService leg valid: r
         '--metrics-server-ca-validity',
         '600s',
       ],
-      { env: { ...env(), KUBECONFIG: saKubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        env: { ...env(), KUBECONFIG: saKubeconfig, POD_NAMESPACE: APPROVER.namespace },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let log = '';
     approver.stderr.on('data', (d) => (log += d));
@@ -454,31 +496,43 @@ describe('approver run, as its ServiceAccount, keeps the APIService leg valid: r
         sample(metrics, 'kubectl_certs_approver_metrics_server_serving_certificate_expiry_timestamp_seconds'),
       );
       expect(expiry * 1000).toBeGreaterThan(Date.now());
-      // check-expiration lists the serving certificate and its CA (the new one only, once rotated).
-      const scan = await runCli(['check-expiration', '-o', 'json', '--kubelet-timeout', '2s'], {
-        KUBECONFIG: cluster.adminKubeconfig,
-      });
+      // check-expiration finds the serving certificate and its CA (the new one only, once rotated)
+      // in the approver's namespace, and names our CA as the serving certificate's issuer.
+      const scan = async (output: string) =>
+        (
+          await runCli(['check-expiration', '-o', output, '--kubelet-timeout', '2s'], {
+            KUBECONFIG: cluster.adminKubeconfig,
+          })
+        ).stdout;
       const rows = (
-        JSON.parse(scan.stdout) as {
-          items: { what: string; where: string; subject: string; issuer: string }[];
+        JSON.parse(await scan('json')) as {
+          items: { what: string; where: string; subject: string; issuer: string; issuerKind: string }[];
         }
       ).items
         .filter((r) => r.what.startsWith('metrics-server'))
-        .map((r) => [r.what, r.where, r.subject, r.issuer]);
+        .map((r) => [r.what, r.where, r.subject, r.issuer, r.issuerKind]);
       expect(rows.sort()).toEqual([
         [
           'metrics-server CA',
-          'Secret kubectl-certs/kubectl-certs-metrics-server-ca',
+          `Secret ${CA_SECRET}`,
           'CN=kubectl-certs metrics-server CA',
           'CN=kubectl-certs metrics-server CA',
+          'self-signed',
         ],
         [
           'metrics-server serving',
           'Secret kube-system/metrics-server-tls',
           'CN=metrics-server.kube-system.svc',
           'CN=kubectl-certs metrics-server CA',
+          'kubectl-certs metrics-server CA',
         ],
       ]);
+      expect(await scan('yaml')).toMatch(
+        /what: metrics-server serving\n\s+where: Secret kube-system\/metrics-server-tls\n\s+subject: CN=metrics-server\.kube-system\.svc\n\s+issuer: CN=kubectl-certs metrics-server CA\n\s+issuerKind: kubectl-certs metrics-server CA\n/,
+      );
+      expect(await scan('table')).toMatch(
+        /^metrics-server serving\s+Secret kube-system\/metrics-server-tls\s+CN=metrics-server\.kube-system\.svc\s+kubectl-certs metrics-server CA\s+/m,
+      );
     } finally {
       stop = true;
       await follow;

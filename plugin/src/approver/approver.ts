@@ -18,7 +18,7 @@ import { type CsrItem, listCsrs, toCsrItem } from '../kube/csr-objects.ts';
 import { NodeCache } from '../kube/node-cache.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
 import { runWatchLoop } from '../kube/watch-loop.ts';
-import { EventQueue } from './event-queue.ts';
+import { EVENT_FLUSH_MAX, EVENT_FLUSH_MS, EventQueue } from './event-queue.ts';
 import { EVENT_NAMESPACE, eventFor } from './events.ts';
 import { serveHttp } from './http-server.ts';
 import { IssuedExpiry } from './issued-expiry.ts';
@@ -65,6 +65,8 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   let live = false;
   let decider: WatchDecider | undefined;
   const lastEvent = new Map<string, string>();
+  // Set when leading ends: the queued Events written within a bound.
+  let flushed: Promise<void> | undefined;
   const issued = new IssuedExpiry(
     (node, notAfter) => metrics.servingExpiry.set({ node }, notAfter),
     () => decider?.busy() ?? false,
@@ -83,6 +85,8 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
       metrics.leader.set(0);
       void decider?.idle(true);
       decider = undefined;
+      // Lost or released: the Events of decisions already written are still recorded (bounded).
+      flushed = events.flush();
     },
     onNewLeader: (id) => id !== s.lease.identity && s.log(`the leader is ${id}`),
     onError: (op, e) => metrics.apiError(op, e),
@@ -104,11 +108,13 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     if (event && lastEvent.get(item.request.name) === key) return undefined;
     if (event) lastEvent.set(item.request.name, key as string);
     if (event)
-      return events.add(() =>
-        client.createEvent(EVENT_NAMESPACE, event).then(
-          () => {},
-          (e) => s.log(`recording an Event for ${row.name}: ${firstLine(e)}`),
-        ),
+      return events.add(
+        () =>
+          client.createEvent(EVENT_NAMESPACE, event).then(
+            () => {},
+            (e) => s.log(`recording an Event for ${row.name}: ${firstLine(e)}`),
+          ),
+        `${row.name} ${event.reason}`,
       );
   };
 
@@ -198,9 +204,20 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   stop.abort();
   await Promise.all([csrLoop, nodeLoop, probeLoop, renewLoop]);
   await decider?.idle(true);
-  await events.idle();
+  await (flushed ?? events.flush());
+  logUnwritten(events.unwritten(), s.log);
   await http.close();
   return outcome;
+}
+
+/** Says which Events the bound of the last flush left out (their decisions are written). */
+function logUnwritten(unwritten: readonly string[], log: (line: string) => void): void {
+  if (unwritten.length === 0) return;
+  const shown = unwritten.slice(0, 10).join(', ');
+  const more = unwritten.length > 10 ? ` and ${unwritten.length - 10} more` : '';
+  log(
+    `${unwritten.length} Events not written (or not confirmed) after leading ended, past its bound of ${EVENT_FLUSH_MS / 1000}s and ${EVENT_FLUSH_MAX} Events; their decisions are written: ${shown}${more}`,
+  );
 }
 
 /** On SIGTERM, at most this long goes to writing the decisions in flight and their queued Events. */
@@ -342,20 +359,17 @@ function counted(c: ApproveClient, m: ApproverMetrics): ApproveClient {
   };
 }
 
-/** Writes only while this replica holds the Lease: a deposed leader's last batch writes nothing. */
+/**
+ * Approvals and denials only while this replica holds the Lease: a deposed leader's last batch
+ * writes none. Events are not guarded: each records a decision already made, and the queue bounds
+ * what is written once leading ends (EventQueue.flush).
+ */
 function leaderOnly(c: ApproveClient, isLeader: () => boolean): ApproveClient {
-  const guard = () => {
-    if (!isLeader()) throw new Error('not the leader any more: nothing written');
-  };
   return {
     ...c,
     replaceApproval: async (n, b) => {
-      guard();
+      if (!isLeader()) throw new Error('not the leader any more: nothing written');
       return c.replaceApproval(n, b);
-    },
-    createEvent: async (ns, e) => {
-      guard();
-      return c.createEvent(ns, e);
     },
   };
 }

@@ -35,23 +35,48 @@ export function eventFor(
       : `${row.action === 'denied' ? 'refused and denied' : kind === 'superseded' ? 'superseded' : 'refused, left Pending'}: ${failing.join('; ')}`;
   const meta = item.object.metadata ?? {};
   const reason = EVENT_REASON[kind];
+  return approverEvent(
+    {
+      metadata: { name: eventName(meta.name ?? '', meta.uid ?? '', reason, message) },
+      involvedObject: {
+        apiVersion: 'certificates.k8s.io/v1',
+        kind: 'CertificateSigningRequest',
+        name: meta.name ?? '',
+        uid: meta.uid ?? '',
+        resourceVersion: meta.resourceVersion ?? '',
+      },
+      reason,
+      message,
+      type: kind === 'approved' ? 'Normal' : 'Warning',
+    },
+    instance,
+    now,
+  );
+}
+
+/** What differs between the approver's Events; the rest is the same for all of them. */
+export interface EventContent {
+  /** name (deterministic: recorded once) or generateName. */
+  metadata: { name: string } | { generateName: string };
+  involvedObject: CoreV1Event['involvedObject'];
+  reason: string;
+  message: string;
+  type: 'Normal' | 'Warning';
+}
+
+/**
+ * An Event of the approver: every one is about a cluster-scoped object (a CSR, the APIService), so
+ * it goes to EVENT_NAMESPACE; the message is cut to the API server's 1 KiB.
+ */
+export function approverEvent(c: EventContent, instance: string, now: Date): CoreV1Event {
   return {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: {
-      name: eventName(meta.name ?? '', meta.uid ?? '', reason, message),
-      namespace: EVENT_NAMESPACE,
-    },
-    involvedObject: {
-      apiVersion: 'certificates.k8s.io/v1',
-      kind: 'CertificateSigningRequest',
-      name: meta.name ?? '',
-      uid: meta.uid ?? '',
-      resourceVersion: meta.resourceVersion ?? '',
-    },
-    reason,
-    message: message.slice(0, 1024),
-    type: kind === 'approved' ? 'Normal' : 'Warning',
+    metadata: { ...c.metadata, namespace: EVENT_NAMESPACE },
+    involvedObject: c.involvedObject,
+    reason: c.reason,
+    message: c.message.slice(0, 1024),
+    type: c.type,
     source: { component: EVENT_COMPONENT, host: hostname() },
     reportingComponent: EVENT_COMPONENT,
     reportingInstance: instance,

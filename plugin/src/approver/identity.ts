@@ -9,9 +9,26 @@ export function defaultIdentity(): string {
   return `${hostname()}_${randomBytes(8).toString('hex')}`;
 }
 
-/** $POD_NAMESPACE (the downward API), else the service account's namespace, else "default". */
-export function defaultLeaseNamespace(env: NodeJS.ProcessEnv = process.env): string {
+/** The pod's namespace: $POD_NAMESPACE (the downward API), else its service account's; undefined outside a pod. */
+export function podNamespace(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
   const file = `${env.KUBECTL_CERTS_IN_CLUSTER_ROOT ?? ''}${SA_NAMESPACE}`;
-  return existsSync(file) ? readFileSync(file, 'utf8').trim() || 'default' : 'default';
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() || undefined : undefined;
+}
+
+/** The Lease's namespace without --lease-namespace: the pod's, else "default". */
+export function defaultLeaseNamespace(env: NodeJS.ProcessEnv = process.env): string {
+  return podNamespace(env) ?? 'default';
+}
+
+/**
+ * Where the approver keeps the metrics-server CA (`secure metrics-server` puts it in the
+ * namespace of the approver's Deployment): the pod's own namespace, even when its Lease is
+ * elsewhere; outside a pod, --lease-namespace, else "default".
+ */
+export function ownNamespace(
+  leaseNamespace: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return podNamespace(env) ?? leaseNamespace ?? 'default';
 }

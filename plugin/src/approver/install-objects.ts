@@ -16,11 +16,16 @@ export interface InstallSettings {
 /** approver run's --bind-address port: /metrics, /healthz and /readyz. */
 export const HTTP_PORT = 8080;
 
-const labelsOf = (name: string) => ({
-  'app.kubernetes.io/name': name,
+/**
+ * The labels every object of an approver carries besides its name: `secure metrics-server` finds
+ * the installed approver's Deployment by them (plugin/src/secure/find-approver.ts).
+ */
+export const APPROVER_LABELS = {
   'app.kubernetes.io/part-of': 'kubectl-certs',
   'app.kubernetes.io/component': 'approver',
-});
+} as const;
+
+const labelsOf = (name: string) => ({ 'app.kubernetes.io/name': name, ...APPROVER_LABELS });
 
 /**
  * Every object of an in-cluster approver, in the order they are applied: the namespace first, the

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import {
   APISERVICE_ANNOTATION,
   apiServiceServingNames,
@@ -24,7 +23,7 @@ import type { CoreV1Event, KubeConfig, V1APIService, V1Secret } from '@kubernete
 import { mergePatch } from '../kube/merge-patch.ts';
 import { serverSideApply } from '../kube/server-side-apply.ts';
 import { withTimeout } from '../kube/timeout.ts';
-import { EVENT_COMPONENT, EVENT_NAMESPACE } from './events.ts';
+import { approverEvent } from './events.ts';
 
 /** What the leader needs to keep the APIService leg of `secure metrics-server` valid. */
 export interface ServingRenewalSettings {
@@ -178,26 +177,23 @@ export async function renewServingRound(
 
 export const RENEWAL_EVENT_REASON = 'KubectlCertsMetricsServerTls';
 
-/** The Event of a round that wrote something, on the APIService (cluster-scoped: its Events go to default). */
+/** The Event of a round that wrote something, on the APIService. */
 export function renewalEvent(round: RenewalRound, instance: string, now: Date): CoreV1Event {
-  return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { generateName: `${round.apiService.name}.`, namespace: EVENT_NAMESPACE },
-    involvedObject: {
-      apiVersion: 'apiregistration.k8s.io/v1',
-      kind: 'APIService',
-      name: round.apiService.name,
-      uid: round.apiService.uid,
+  return approverEvent(
+    {
+      // Not named after its content: a renewal a year later may say the same, and is another Event.
+      metadata: { generateName: `${round.apiService.name}.` },
+      involvedObject: {
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        name: round.apiService.name,
+        uid: round.apiService.uid,
+      },
+      reason: RENEWAL_EVENT_REASON,
+      message: `${round.step.action}: ${round.step.reason}; wrote ${round.wrote.join(', ')}`,
+      type: 'Normal',
     },
-    reason: RENEWAL_EVENT_REASON,
-    message: `${round.step.action}: ${round.step.reason}; wrote ${round.wrote.join(', ')}`.slice(0, 1024),
-    type: 'Normal',
-    source: { component: EVENT_COMPONENT, host: hostname() },
-    reportingComponent: EVENT_COMPONENT,
-    reportingInstance: instance,
-    firstTimestamp: now,
-    lastTimestamp: now,
-    count: 1,
-  };
+    instance,
+    now,
+  );
 }

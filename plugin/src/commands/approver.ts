@@ -151,7 +151,7 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run), when every object was appli
     const { runApprover } = await import('../approver/approver.ts');
     const { renderWatchItem } = await import('../approve/report.ts');
     const { DEFAULT_TUNING } = await import('../approve/watch-decider.ts');
-    const { defaultIdentity, defaultLeaseNamespace } = await import('../approver/identity.ts');
+    const { defaultIdentity, defaultLeaseNamespace, ownNamespace } = await import('../approver/identity.ts');
     const { kc } = loadKubeConfig(g);
     const stop = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const)
@@ -192,8 +192,8 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run), when every object was appli
           flags['metrics-server-renewal-interval'],
           '--metrics-server-renewal-interval',
         ),
-        // The CA Secret is in the approver's own namespace, where approver install puts its Lease.
-        namespace: flags['lease-namespace'] ?? defaultLeaseNamespace(),
+        // The CA Secret is in the approver's own namespace (the pod's), where secure metrics-server finds it.
+        namespace: ownNamespace(flags['lease-namespace']),
         validity: {
           servingMs: parseDuration(
             flags['metrics-server-serving-validity'],

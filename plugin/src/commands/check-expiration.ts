@@ -111,7 +111,7 @@ Exit status: 0, or 3 when something expires within --warn-within, 4 when somethi
     const progress = process.stderr.isTTY
       ? (d: number, n: number) => process.stderr.write(`\r\x1b[Kreading kubelets ${d}/${n}`)
       : undefined;
-    const { found, clusterCa } = await scanCluster(kc, {
+    const { found, cas } = await scanCluster(kc, {
       preferredAddressTypes: flags['preferred-address-types']
         .split(',')
         .map((x) => x.trim())
@@ -123,7 +123,7 @@ Exit status: 0, or 3 when something expires within --warn-within, 4 when somethi
       ...(progress ? { progress } : {}),
     });
     if (progress) process.stderr.write('\r\x1b[K');
-    const rows = await clusterExpiryRows(found, clusterCa, new Date());
+    const rows = await clusterExpiryRows(found, cas, new Date());
     this.log(renderClusterRows(rows, g.output));
     return rows.flatMap((r) => (r.residualSeconds === undefined ? [] : [r.residualSeconds]));
   }

@@ -1,18 +1,24 @@
 import {
-  CA_SECRET_NAME,
+  APISERVICE_LEG_LABELS,
   type CertificateInfo,
   type FoundCertificate,
+  type KnownCas,
   PREVIOUS_CA_KEY,
   parseCertificates,
   preferredAddress,
   SERVING_SECRET_ANNOTATION,
 } from '@kubectl-certs/core';
-import { ApiregistrationV1Api, CertificatesV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiregistrationV1Api,
+  CertificatesV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Secret,
+} from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import pjson from '../../package.json' with { type: 'json' };
-import { defaultInstallSettings } from '../approver/install-objects.ts';
 import { describeApiError, parseStatus } from '../kube/api-error.ts';
 import { listCsrs, toNodeFacts } from '../kube/csr-objects.ts';
+import { labelSelectorOf } from '../kube/label-selector.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
 
@@ -34,7 +40,7 @@ const KUBELET_SIGNERS: Record<string, string> = {
 export async function scanCluster(
   kc: KubeConfig,
   s: ScanSettings,
-): Promise<{ found: FoundCertificate[]; clusterCa: CertificateInfo[] }> {
+): Promise<{ found: FoundCertificate[]; cas: KnownCas }> {
   const server = kc.getCurrentCluster()?.server ?? '?';
   const core = kc.makeApiClient(CoreV1Api);
   const t = <T>(p: Promise<T>, what: string) => withTimeout(p, s.timeoutMs, what);
@@ -103,7 +109,7 @@ export async function scanCluster(
       }
     }
 
-    await addMetricsServerTls(core, t, add, found);
+    const metricsServerCa = await addMetricsServerTls(core, t, add, found);
 
     const nodes = (await t(core.listNode(), 'listing Nodes')).items;
     const limit = pLimit(s.concurrency);
@@ -133,7 +139,7 @@ export async function scanCluster(
         }),
       ),
     );
-    return { found, clusterCa };
+    return { found, cas: { clusterCa, metricsServerCa } };
   } catch (e) {
     throw describeApiError(e, 'check-expiration', server);
   }
@@ -142,37 +148,77 @@ export async function scanCluster(
 type Add = (what: string, where: string, pem: string | undefined, all?: boolean) => void;
 
 /**
- * metrics-server's serving certificate and its CA, as `secure metrics-server --apply` set them up:
- * the CA Secret in the approver's namespace (read by name: nothing to list), and the serving Secret
- * it names. Absent is no row; a Secret we may not read is a row with the API server's reason.
+ * metrics-server's serving certificate and its CA, as `secure metrics-server --apply` set them up,
+ * wherever they are (the approver's namespace is the user's choice): the Secrets with our labels,
+ * in every namespace. A CA Secret is the one that names its serving Secret (the annotation); that
+ * one is read by name should it have lost its labels. None is no row; a list or read we may not
+ * make is a row with the API server's reason. Returns the CAs' certificates (current, previous).
  */
 async function addMetricsServerTls(
   core: CoreV1Api,
   t: <T>(p: Promise<T>, what: string) => Promise<T>,
   add: Add,
   found: FoundCertificate[],
-): Promise<void> {
+): Promise<CertificateInfo[]> {
   const b = (v: string | undefined) => (v ? Buffer.from(v, 'base64').toString('utf8') : undefined);
-  const read = async (namespace: string, name: string, what: string) => {
+  const refOf = (s: V1Secret) => `${s.metadata?.namespace}/${s.metadata?.name}`;
+  const labelSelector = labelSelectorOf(APISERVICE_LEG_LABELS);
+  let secrets: V1Secret[];
+  try {
+    secrets = (
+      await t(core.listSecretForAllNamespaces({ labelSelector }), `listing Secrets labelled ${labelSelector}`)
+    ).items;
+  } catch (e) {
+    found.push({
+      what: 'metrics-server CA',
+      where: `Secrets labelled ${labelSelector}`,
+      error: apiReason(e),
+    });
+    return [];
+  }
+  const byRef = new Map(secrets.map((s) => [refOf(s), s]));
+  const caCerts: CertificateInfo[] = [];
+  for (const ca of secrets.filter((s) => s.metadata?.annotations?.[SERVING_SECRET_ANNOTATION])) {
+    const where = `Secret ${refOf(ca)}`;
+    for (const [what, key] of [
+      ['metrics-server CA', 'tls.crt'],
+      ['metrics-server CA (previous)', PREVIOUS_CA_KEY],
+    ] as const) {
+      const pem = b(ca.data?.[key]);
+      if (!pem) continue;
+      add(what, where, pem);
+      caCerts.push(...certificatesOf(pem));
+    }
+    const servingRef = ca.metadata?.annotations?.[SERVING_SECRET_ANNOTATION] ?? '';
+    const [namespace, name] = servingRef.split('/');
+    if (!namespace || !name) continue;
+    const serving = byRef.get(servingRef) ?? (await readSecret(namespace, name));
+    if (serving) add('metrics-server serving', `Secret ${servingRef}`, b(serving.data?.['tls.crt']));
+  }
+  return caCerts;
+
+  async function readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
     try {
       return await t(core.readNamespacedSecret({ namespace, name }), `reading Secret ${namespace}/${name}`);
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (code !== 404) found.push({ what, where: `Secret ${namespace}/${name}`, error: apiReason(e) });
+      if ((e as { code?: unknown }).code !== 404)
+        found.push({
+          what: 'metrics-server serving',
+          where: `Secret ${namespace}/${name}`,
+          error: apiReason(e),
+        });
       return undefined;
     }
-  };
-  const namespace = defaultInstallSettings(pjson.version).namespace;
-  const ca = await read(namespace, CA_SECRET_NAME, 'metrics-server CA');
-  if (!ca) return;
-  add('metrics-server CA', `Secret ${namespace}/${CA_SECRET_NAME}`, b(ca.data?.['tls.crt']));
-  if (ca.data?.[PREVIOUS_CA_KEY])
-    add('metrics-server CA (previous)', `Secret ${namespace}/${CA_SECRET_NAME}`, b(ca.data[PREVIOUS_CA_KEY]));
-  const [servingNs, servingName] = (ca.metadata?.annotations?.[SERVING_SECRET_ANNOTATION] ?? '').split('/');
-  if (!servingNs || !servingName) return;
-  const serving = await read(servingNs, servingName, 'metrics-server serving');
-  if (serving)
-    add('metrics-server serving', `Secret ${servingNs}/${servingName}`, b(serving.data?.['tls.crt']));
+  }
+}
+
+/** The certificates of a PEM text; none when it cannot be read (its row says why). */
+function certificatesOf(pem: string): CertificateInfo[] {
+  try {
+    return parseCertificates(pem);
+  } catch {
+    return [];
+  }
 }
 
 function apiReason(e: unknown): string {

@@ -8,6 +8,7 @@ import {
   createServingCa,
   DEFAULT_SERVING_VALIDITY,
   deploymentTlsEdit,
+  describeApprover,
   issueServingCertificate,
   type MetricsServerRef,
   type PemKeyPair,
@@ -20,8 +21,6 @@ import {
   servingSecretRbac,
 } from '@kubectl-certs/core';
 import type { KubeConfig, KubernetesObject, V1Deployment, V1Secret } from '@kubernetes/client-node';
-import pjson from '../../package.json' with { type: 'json' };
-import { defaultInstallSettings } from '../approver/install-objects.ts';
 import { describeApiError } from '../kube/api-error.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
 import { APISERVICE_LEG_FIELD_MANAGER, type DryRun, serverSideApply } from '../kube/server-side-apply.ts';
@@ -126,7 +125,6 @@ export async function applyApiServiceLeg(
       `Deployment ${plan.metricsServer.namespace}/${plan.metricsServer.name} has no container`,
     );
   const ms: MetricsServerRef = { ...plan.metricsServer, container: container.name };
-  const approver = defaultInstallSettings(pjson.version);
 
   const certManager = leg.issuer === 'cert-manager';
   let caCert = '';
@@ -134,6 +132,9 @@ export async function applyApiServiceLeg(
     for (const c of certManagerObjects(ms, leg.servingNames, SERVING_CA_NAME))
       await write(c, 'cert-manager issues the serving certificate');
   } else {
+    // Where gather found the approver (or its defaults): the CA is kept, and its renewal granted, there.
+    if (!leg.approver) throw new Error('the plan does not say where the approver is');
+    const approver = { namespace: leg.approver.namespace, name: leg.approver.serviceAccount };
     const ca = await ensureCa(read, write, approver.namespace, ms, now, validity.caMs);
     caCert = ca.cert;
     const serving = await issueServingCertificate(ca, leg.servingNames, now, validity.servingMs);
@@ -147,7 +148,7 @@ export async function applyApiServiceLeg(
       `a serving certificate for ${leg.servingNames.join(', ')} from ${SERVING_CA_NAME}`,
     );
     for (const r of [...servingSecretRbac(ms, approver), ...apiServiceRbac(METRICS_APISERVICE, approver)])
-      await write(r, `the approver (${approver.namespace}/${approver.name}) may renew it`);
+      await write(r, `the approver may renew it (${describeApprover(leg.approver)})`);
   }
   await write(
     deploymentTlsEdit(ms, o.containerArgs ?? container.args ?? []),

@@ -17,9 +17,12 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
+import pjson from '../../package.json' with { type: 'json' };
+import { defaultInstallSettings } from '../approver/install-objects.ts';
 import { describeApiError } from '../kube/api-error.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { UserError } from '../user-error.ts';
+import { APPROVER_SELECTOR, type ApproverWanted, findApprover } from './find-approver.ts';
 
 export const METRICS_APISERVICE = 'v1beta1.metrics.k8s.io';
 
@@ -33,12 +36,15 @@ export type SecureInput = Pick<
   | 'certManager'
   | 'kubeadmKubeletConfigMap'
   | 'metricsApi'
+  | 'approver'
 >;
 
 export interface FindSettings {
   namespace?: string | undefined;
   name?: string | undefined;
   selector?: string | undefined;
+  /** --approver-namespace, --approver-name. */
+  approver?: ApproverWanted | undefined;
   timeoutMs: number;
 }
 
@@ -76,6 +82,17 @@ export async function gatherSecureInput(kc: KubeConfig, s: FindSettings): Promis
       )) !== undefined,
     kubeadmKubeletConfigMap: await kubeadmConfigMap(kc.makeApiClient(CoreV1Api), t),
     metricsApi: apiService ? await readMetricsApi(kc, s.timeoutMs) : undefined,
+    approver: await findApprover(
+      (labelSelector, namespace) =>
+        t(
+          namespace
+            ? apps.listNamespacedDeployment({ namespace, labelSelector })
+            : apps.listDeploymentForAllNamespaces({ labelSelector }),
+          `looking for the approver (Deployments labelled ${APPROVER_SELECTOR}; --approver-namespace names its namespace)`,
+        ).then((r) => r.items),
+      s.approver ?? {},
+      defaultInstallSettings(pjson.version),
+    ),
   };
 }
 

@@ -12,6 +12,7 @@ import { inspectKubelets } from '../inspect/gather.ts';
 import { loadKubeConfig } from '../kube/kubeconfig.ts';
 import { type OutputFormat, renderData } from '../output.ts';
 import { type ApplySettings, applySecure, type CommandResult } from './apply.ts';
+import type { ApproverWanted } from './find-approver.ts';
 import { gatherSecureInput, type SecureInput } from './gather.ts';
 import { EXIT_CHANGES, renderPlan } from './render.ts';
 
@@ -23,6 +24,8 @@ export interface SecureSettings {
   namespace?: string | undefined;
   name?: string | undefined;
   selector?: string | undefined;
+  /** --approver-namespace, --approver-name: where the approver is, when it is not to be looked for. */
+  approver?: ApproverWanted | undefined;
   allowUnverifiedNodes: string[];
   kubeletTimeout: string;
   printValues?: boolean;

@@ -1,3 +1,4 @@
+import { SERVING_CA_NAME } from '../secure/serving-ca.ts';
 import type { CertificateInfo } from '../x509/certificate.ts';
 import { issuedByAny, issuedByServedCa } from '../x509/chain.ts';
 
@@ -13,7 +14,16 @@ export interface FoundCertificate {
   error?: string;
 }
 
-export type IssuerKind = 'self-signed' | 'cluster CA' | 'other';
+/** Who signed a certificate: itself, the cluster CA, the CA `secure metrics-server` made, or someone else. */
+export type IssuerKind = 'self-signed' | 'cluster CA' | typeof SERVING_CA_NAME | 'other';
+
+/** The CAs a certificate's signature is checked against (by signature: a name proves nothing). */
+export interface KnownCas {
+  /** kube-root-ca.crt's certificates. */
+  clusterCa: readonly CertificateInfo[];
+  /** The metrics-server CA of `secure metrics-server`, current and previous (its CA Secrets). */
+  metricsServerCa?: readonly CertificateInfo[];
+}
 
 export interface ExpiryRow {
   what: string;
@@ -29,11 +39,11 @@ export interface ExpiryRow {
 
 /**
  * One row per certificate found, sorted by residual time (soonest first; what could not be read
- * last), with its issuer classified against the cluster CA.
+ * last), with its issuer classified against the known CAs.
  */
 export async function clusterExpiryRows(
   found: FoundCertificate[],
-  clusterCa: readonly CertificateInfo[],
+  cas: KnownCas,
   now: Date,
 ): Promise<ExpiryRow[]> {
   const rows = await Promise.all(
@@ -41,13 +51,7 @@ export async function clusterExpiryRows(
       if (!f.cert)
         return { what: f.what, where: f.where, subject: '', issuer: '', error: f.error ?? 'unreadable' };
       const c = f.cert;
-      const kind: IssuerKind = c.selfIssued
-        ? 'self-signed'
-        : (await issuedByAny(c, clusterCa))
-          ? 'cluster CA'
-          : issuedByServedCa(c, f.servedWith ?? [])
-            ? 'self-signed'
-            : 'other';
+      const kind = await issuerKind(c, f.servedWith ?? [], cas);
       return {
         what: f.what,
         where: f.where,
@@ -63,4 +67,15 @@ export async function clusterExpiryRows(
   return rows.sort(
     (a, b) => key(a) - key(b) || a.what.localeCompare(b.what) || a.where.localeCompare(b.where),
   );
+}
+
+async function issuerKind(
+  c: CertificateInfo,
+  servedWith: readonly CertificateInfo[],
+  cas: KnownCas,
+): Promise<IssuerKind> {
+  if (c.selfIssued) return 'self-signed';
+  if (await issuedByAny(c, cas.clusterCa)) return 'cluster CA';
+  if (await issuedByAny(c, cas.metricsServerCa ?? [])) return SERVING_CA_NAME;
+  return issuedByServedCa(c, servedWith) ? 'self-signed' : 'other';
 }

@@ -1,5 +1,6 @@
 import { decodeCaBundle } from '../lint/ca-bundle.ts';
 import { CA_SECRET_NAME, servingSecretName } from './apiservice-objects.ts';
+import { type ApproverLocation, describeApprover } from './approver-location.ts';
 
 /** The metrics APIService, and metrics-server's own TLS flags, as the planner needs them. */
 export interface ApiServiceSummary {
@@ -27,6 +28,8 @@ export interface ApiServiceLegPlan {
   steps: string[];
   /** The request through the aggregator, when one was made (metrics-server is registered). */
   metricsApi?: MetricsApiAnswer | undefined;
+  /** The approver that keeps our CA and renews the certificate (not with cert-manager), when known. */
+  approver?: ApproverLocation | undefined;
 }
 
 /**
@@ -42,6 +45,7 @@ export function planApiServiceLeg(
   now: Date,
   live?: { answer: MetricsApiAnswer; nodes: string[] },
   deploymentName?: string,
+  approver?: ApproverLocation,
 ): ApiServiceLegPlan {
   const issuer = certManager ? 'cert-manager' : 'a CA that kubectl-certs creates';
   if (!api)
@@ -74,7 +78,9 @@ export function planApiServiceLeg(
   const steps = [
     certManager
       ? `a cert-manager Certificate for ${servingNames.join(', ')} into the Secret ${tls}, and the cainjector annotation on the APIService`
-      : `a CA (its key in the Secret ${CA_SECRET_NAME}, readable by the approver's service account only) and a serving certificate for ${servingNames.join(', ')} into the Secret ${tls}`,
+      : approver
+        ? `a CA (its key in the Secret ${approver.namespace}/${CA_SECRET_NAME}, readable only by the approver that renews it: ${describeApprover(approver)}) and a serving certificate for ${servingNames.join(', ')} into the Secret ${tls}`
+        : `a CA (its key in the Secret ${CA_SECRET_NAME}, readable by the approver's service account only) and a serving certificate for ${servingNames.join(', ')} into the Secret ${tls}`,
     `mount ${tls} in metrics-server and pass --tls-cert-file and --tls-private-key-file`,
     `set the APIService's caBundle to that CA and insecureSkipTLSVerify to false`,
     `verify: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node, or put back what was changed`,
@@ -86,6 +92,7 @@ export function planApiServiceLeg(
     findings,
     steps: findings.length ? steps : [],
     metricsApi: live?.answer,
+    ...(approver && !certManager ? { approver } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   type MetricsApiAnswer,
   planApiServiceLeg,
 } from './apiservice-leg.ts';
+import type { ApproverLocation } from './approver-location.ts';
 import { type ExternalManager, externalManager } from './external-manager.ts';
 import { serverTlsBootstrapSteps } from './kubelet-bootstrap.ts';
 import { type KubeletLegPlan, type KubeletStatus, planKubeletLeg } from './kubelet-leg.ts';
@@ -27,6 +28,8 @@ export interface SecureInputs {
   /** What the metrics API answered through the aggregator (read-only), when it was asked. */
   metricsApi?: MetricsApiAnswer | undefined;
   allowUnverifiedNodes: string[];
+  /** Where the approver is (secure metrics-server finds it): the CA Secret and the renewal's RBAC go there. */
+  approver?: ApproverLocation | undefined;
   now: Date;
   lintOptions?: Partial<LintOptions>;
 }
@@ -55,6 +58,7 @@ export function planSecureMetricsServer(i: SecureInputs): SecurePlan {
     i.now,
     live,
     i.workload.name,
+    i.approver,
   );
   return {
     metricsServer: {

@@ -36,6 +36,23 @@ describe('the APIService leg', () => {
     expect(plan.steps.at(-1)).toMatch(/^verify: GET \/apis\/metrics\.k8s\.io\/v1beta1\/nodes/);
   });
 
+  it.each([
+    [
+      'found',
+      { namespace: 'certs-system', serviceAccount: 'approver', source: 'found', deployment: 'approver' },
+      "Secret certs-system/kubectl-certs-metrics-server-ca, readable only by the approver that renews it: service account certs-system/approver, of the approver's Deployment certs-system/approver)",
+    ],
+    [
+      'default',
+      { namespace: 'kubectl-certs', serviceAccount: 'kubectl-certs-approver', source: 'default' },
+      "Secret kubectl-certs/kubectl-certs-metrics-server-ca, readable only by the approver that renews it: service account kubectl-certs/kubectl-certs-approver: no approver is installed, so approver install's defaults",
+    ],
+  ] as const)('says where the CA goes and who renews it (approver %s)', (_, approver, text) => {
+    const plan = planApiServiceLeg(release, false, false, now, undefined, undefined, approver);
+    expect(plan.steps[0]).toContain(text);
+    expect(plan.approver).toEqual(approver);
+  });
+
   it('uses cert-manager when it is installed', () => {
     const plan = planApiServiceLeg(release, false, true, now);
     expect(plan.issuer).toBe('cert-manager');
