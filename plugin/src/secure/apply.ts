@@ -15,7 +15,7 @@ import { applyApiServiceLeg } from './apply-apiservice-leg.ts';
 import { applyKubeletLeg, blockedBecause, type KubeletLegResult } from './apply-kubelet-leg.ts';
 import type { Leg } from './legs.ts';
 import { EXIT_CHANGES, EXIT_ROLLBACK_INCOMPLETE, EXIT_ROLLED_BACK } from './render.ts';
-import { type RollbackResult, rollback } from './rollback.ts';
+import { describeObject, type RollbackResult, rollback } from './rollback.ts';
 import type { LegResult } from './saved-object.ts';
 import { type VerifyWait, waitForMetrics } from './verify.ts';
 
@@ -274,9 +274,12 @@ function report(plan: SecurePlan, legs: LegReport[], output: OutputFormat): Comm
   const failed = legs.find((l) => l.failure);
   const incomplete = legs.some((l) => l.rolledBack?.failed.length);
   const exitCode = !failed ? 0 : incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_ROLLED_BACK;
+  // Each object with its own change (the kubelet leg's one Deployment: all the leg's changes).
+  const changeOf = (l: LegReport, object: string) =>
+    l.result.saved.find((s) => describeObject(s) === object)?.change ?? l.result.changes.join('; ');
   const leftOf = (l: LegReport) =>
     (l.rolledBack?.failed ?? []).map(
-      (f) => `${f.object} is left as --apply made it (${l.result.changes.join('; ')}): ${f.reason}`,
+      (f) => `${f.object} is left as --apply made it (${changeOf(l, f.object)}): ${f.reason}`,
     );
   const warnings = legs
     .flatMap((l) => [

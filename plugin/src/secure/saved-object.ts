@@ -8,6 +8,8 @@ export interface SavedObject {
   namespace?: string | undefined;
   name: string;
   before: Record<string, unknown> | undefined;
+  /** What --apply did to it, in words ("created Secret ...: ..."): what is left when it cannot be restored. */
+  change?: string | undefined;
 }
 
 /** What applying one leg did: the changes in words, and the objects to restore if it fails. */
