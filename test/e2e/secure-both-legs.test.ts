@@ -30,7 +30,9 @@ const kubectl = async (...args: string[]) =>
       env: { PATH: process.env.PATH, HOME: cluster.dir, KUBECONFIG: cluster.adminKubeconfig },
     })
   ).stdout;
-const json = async (...args: string[]) => JSON.parse(await kubectl(...args, '-o', 'json'));
+/** kubectl get -o json, with the managedFields kubectl hides by default. */
+const json = async (...args: string[]) =>
+  JSON.parse(await kubectl(...args, '--show-managed-fields', '-o', 'json'));
 const MS = ['-n', 'kube-system', 'deployment', 'metrics-server'];
 const APISERVICE = ['apiservice', 'v1beta1.metrics.k8s.io'];
 const CA_SECRET = ['-n', 'kubectl-certs', 'secret', 'kubectl-certs-metrics-server-ca'];
@@ -48,7 +50,15 @@ async function snapshot() {
   return {
     deployment: { generation: d.metadata.generation, managedFields: d.metadata.managedFields },
     apiService: { resourceVersion: a.metadata.resourceVersion, spec: a.spec },
-    secrets: await kubectl('get', 'secrets', '-A', '-o', 'name'),
+    // The service account controller's token Secrets come and go with namespaces: not --apply's.
+    secrets: await kubectl(
+      'get',
+      'secrets',
+      '-A',
+      '--field-selector=type!=kubernetes.io/service-account-token',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}',
+    ),
     namespaces: await kubectl('get', 'namespaces', '-o', 'name'),
     rbac: await kubectl('get', 'roles,rolebindings,clusterroles,clusterrolebindings', '-A', '-o', 'name'),
   };
@@ -71,6 +81,7 @@ afterAll(async () => {
 describe('secure metrics-server on the release manifest: both legs', { timeout: 240_000 }, () => {
   it('--dry-run=server of the APIService leg prints what the API server would store, and stores nothing', async () => {
     const before = await snapshot();
+    expect(before.deployment.managedFields.length).toBeGreaterThan(0);
     const r = await runCli(
       [
         'secure',
@@ -84,7 +95,10 @@ describe('secure metrics-server on the release manifest: both legs', { timeout: 
       ],
       admin,
     );
-    expect(r.stderr).toBe('');
+    // The CA Secret goes into the namespace the dry run would create, which the API server cannot dry-run into.
+    expect(r.stderr).toBe(
+      'warning: Secret kubectl-certs/kubectl-certs-metrics-server-ca was not sent: its namespace kubectl-certs does not exist yet (a dry run creates none), so the API server cannot dry-run it\n',
+    );
     expect(r.code).toBe(3);
     const items = parse(r.stdout).items as {
       kind: string;
@@ -97,19 +111,25 @@ describe('secure metrics-server on the release manifest: both legs', { timeout: 
       };
       spec?: Record<string, unknown>;
     }[];
-    expect(items.map((i) => `${i.kind} ${i.metadata.namespace ?? ''}/${i.metadata.name}`)).toEqual([
-      'Namespace /kubectl-certs',
-      'Secret kubectl-certs/kubectl-certs-metrics-server-ca',
-      'Secret kube-system/metrics-server-tls',
-      'Role kube-system/kubectl-certs-approver-metrics-server-tls',
-      'RoleBinding kube-system/kubectl-certs-approver-metrics-server-tls',
-      'ClusterRole /kubectl-certs-approver-metrics-apiservice',
-      'ClusterRoleBinding /kubectl-certs-approver-metrics-apiservice',
-      'Deployment kube-system/metrics-server',
-      'APIService /v1beta1.metrics.k8s.io',
+    // As stored: the API server's answers (a uid, managedFields), not what was sent; the CA Secret as sent.
+    expect(
+      items.map((i) => [
+        `${i.kind} ${i.metadata.namespace ?? ''}/${i.metadata.name}`,
+        i.metadata.uid !== undefined,
+        i.metadata.managedFields?.map((f) => f.manager).includes('kubectl-certs') ?? false,
+      ]),
+    ).toEqual([
+      ['Namespace /kubectl-certs', true, true],
+      ['Secret kubectl-certs/kubectl-certs-metrics-server-ca', false, false],
+      ['Secret kube-system/metrics-server-tls', true, true],
+      ['Role kube-system/kubectl-certs-approver-metrics-server-tls', true, true],
+      ['RoleBinding kube-system/kubectl-certs-approver-metrics-server-tls', true, true],
+      ['ClusterRole /kubectl-certs-approver-metrics-apiservice', true, true],
+      ['ClusterRoleBinding /kubectl-certs-approver-metrics-apiservice', true, true],
+      // Its own manager: kubectl-certs-apiservice-leg (below). 1.20's aggregator keeps no managedFields.
+      ['Deployment kube-system/metrics-server', true, false],
+      ['APIService /v1beta1.metrics.k8s.io', true, false],
     ]);
-    // As stored: the API server's answers (a uid, its managedFields), not what was sent.
-    for (const i of items) expect(i.metadata.uid, `${i.kind} ${i.metadata.name}`).toMatch(/^[0-9a-f-]{36}$/);
     const deployment = items.find((i) => i.kind === 'Deployment');
     expect(deployment?.metadata.generation).toBe(before.deployment.generation + 1);
     expect(deployment?.metadata.managedFields?.map((f) => f.manager)).toContain(
@@ -141,58 +161,61 @@ describe('secure metrics-server on the release manifest: both legs', { timeout: 
       return false;
     });
     try {
-      const kc = writeKubeconfig(
-        join(mkdtempSync(join(cluster.dir, 'cut-')), 'kubeconfig'),
-        proxy.creds,
-        'admin',
-      );
-      const r = await runCli(
-        [
-          'secure',
-          'metrics-server',
-          '--apply',
-          '--leg',
-          'apiservice',
-          '--force-conflicts',
-          '--timeout',
-          '10s',
-          '--request-timeout',
-          '2s',
-        ],
-        { KUBECONFIG: kc },
-      );
-      expect(cut).toBe(true);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
-        'error: the APIService leg failed: reading Role kube-system/kubectl-certs-approver-metrics-server-tls: no answer within 2s (--request-timeout)',
-        'error: rollback incomplete: Secret kube-system/metrics-server-tls is left as --apply made it (created Secret kube-system/metrics-server-tls: a serving certificate for metrics-server.kube-system.svc, metrics-server.kube-system, metrics-server from kubectl-certs metrics-server CA): reading Secret kube-system/metrics-server-tls: no answer within 2s (--request-timeout)',
-        "error: rollback incomplete: Secret kubectl-certs/kubectl-certs-metrics-server-ca is left as --apply made it (created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new; its key readable by the approver's service account only): reading Secret kubectl-certs/kubectl-certs-metrics-server-ca: no answer within 2s (--request-timeout)",
-        'error: rollback incomplete: Namespace kubectl-certs is left as --apply made it (created Namespace kubectl-certs: where the CA is kept (the approver installs into it too)): reading Namespace kubectl-certs: no answer within 2s (--request-timeout)',
+      try {
+        const kc = writeKubeconfig(
+          join(mkdtempSync(join(cluster.dir, 'cut-')), 'kubeconfig'),
+          proxy.creds,
+          'admin',
+        );
+        const r = await runCli(
+          [
+            'secure',
+            'metrics-server',
+            '--apply',
+            '--leg',
+            'apiservice',
+            '--force-conflicts',
+            '--timeout',
+            '10s',
+            '--request-timeout',
+            '2s',
+          ],
+          { KUBECONFIG: kc },
+        );
+        expect(cut).toBe(true);
+        expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
+          'error: the APIService leg failed: reading Role kube-system/kubectl-certs-approver-metrics-server-tls: no answer within 2s (--request-timeout)',
+          'error: rollback incomplete: Secret kube-system/metrics-server-tls is left as --apply made it (created Secret kube-system/metrics-server-tls: a serving certificate for metrics-server.kube-system.svc, metrics-server.kube-system, metrics-server from kubectl-certs metrics-server CA): reading Secret kube-system/metrics-server-tls: no answer within 2s (--request-timeout)',
+          "error: rollback incomplete: Secret kubectl-certs/kubectl-certs-metrics-server-ca is left as --apply made it (created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new; its key readable by the approver's service account only): reading Secret kubectl-certs/kubectl-certs-metrics-server-ca: no answer within 2s (--request-timeout)",
+          'error: rollback incomplete: Namespace kubectl-certs is left as --apply made it (created Namespace kubectl-certs: where the CA is kept (the approver installs into it too)): reading Namespace kubectl-certs: no answer within 2s (--request-timeout)',
+        ]);
+        expect(r.stdout).toMatch(
+          /^APIService leg of Deployment kube-system\/metrics-server: rollback incomplete\n/,
+        );
+        expect(r.code).toBe(5);
+      } finally {
+        await proxy.stop();
+      }
+      // What the cluster holds, asked directly: exactly the three objects named, written by kubectl-certs.
+      const after = await snapshot();
+      expect(after.deployment).toEqual(before.deployment);
+      expect(after.apiService).toEqual(before.apiService);
+      expect(after.rbac).toEqual(before.rbac);
+      const added = (a: string, b: string) => a.split('\n').filter((l) => l && !b.split('\n').includes(l));
+      expect(added(after.secrets, before.secrets).sort()).toEqual([
+        'kube-system/metrics-server-tls',
+        'kubectl-certs/kubectl-certs-metrics-server-ca',
       ]);
-      expect(r.stdout).toMatch(
-        /^APIService leg of Deployment kube-system\/metrics-server: rollback incomplete\n/,
-      );
-      expect(r.code).toBe(5);
+      expect(added(after.namespaces, before.namespaces)).toEqual(['namespace/kubectl-certs']);
+      for (const o of [CA_SECRET, TLS_SECRET])
+        expect(
+          (await json('get', ...o)).metadata.managedFields.map((f: { manager: string }) => f.manager),
+        ).toEqual(['kubectl-certs']);
     } finally {
-      await proxy.stop();
+      // Removing what was named (as its reader would) puts the cluster back where the stage left it.
+      await kubectl('delete', '--ignore-not-found', ...TLS_SECRET);
+      await kubectl('delete', '--ignore-not-found', 'namespace', 'kubectl-certs');
     }
-    // What the cluster holds, asked directly: exactly the three objects named, written by kubectl-certs.
-    const after = await snapshot();
-    expect(after.deployment).toEqual(before.deployment);
-    expect(after.apiService).toEqual(before.apiService);
-    expect(after.rbac).toEqual(before.rbac);
-    const added = (a: string, b: string) => a.split('\n').filter((l) => l && !b.split('\n').includes(l));
-    expect(added(after.secrets, before.secrets)).toEqual([
-      'secret/kubectl-certs-metrics-server-ca',
-      'secret/metrics-server-tls',
-    ]);
-    expect(added(after.namespaces, before.namespaces)).toEqual(['namespace/kubectl-certs']);
-    for (const o of [CA_SECRET, TLS_SECRET])
-      expect(
-        (await json('get', ...o)).metadata.managedFields.map((f: { manager: string }) => f.manager),
-      ).toEqual(['kubectl-certs']);
-    // Removing what was named puts the cluster back where it started.
-    await kubectl('delete', ...TLS_SECRET);
-    await kubectl('delete', 'namespace', 'kubectl-certs');
     expect(await snapshot()).toMatchObject({ secrets: before.secrets, namespaces: before.namespaces });
   });
 
@@ -207,10 +230,23 @@ describe('secure metrics-server on the release manifest: both legs', { timeout: 
     );
     expect(r.stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([]);
     expect(r.code).toBe(0);
-    expect(r.stdout.replace(/csr-\w+/g, 'csr-X')).toBe(
+    // What each leg did: the kubelet leg approved the kubelet's CSR and edited the Deployment; the
+    // APIService leg made the CA, the serving Secret, the approver's RBAC, and edited both objects.
+    expect(r.stdout.replace(/csr-\w+/, 'csr-X')).toBe(
       [
         'Kubelet leg of Deployment kube-system/metrics-server: verified',
-        '  approved csr-X (both-legs): ',
+        '  approved csr-X (both-legs): every check passed',
+        '  changed: Verify kubelets with the cluster CA (mount kube-root-ca.crt, use --kubelet-certificate-authority)',
+        'APIService leg of Deployment kube-system/metrics-server: verified',
+        '  changed: created Namespace kubectl-certs: where the CA is kept (the approver installs into it too)',
+        "  changed: created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new; its key readable by the approver's service account only",
+        '  changed: created Secret kube-system/metrics-server-tls: a serving certificate for metrics-server.kube-system.svc, metrics-server.kube-system, metrics-server from kubectl-certs metrics-server CA',
+        '  changed: created Role kube-system/kubectl-certs-approver-metrics-server-tls: the approver (kubectl-certs/kubectl-certs-approver) may renew it',
+        '  changed: created RoleBinding kube-system/kubectl-certs-approver-metrics-server-tls: the approver (kubectl-certs/kubectl-certs-approver) may renew it',
+        '  changed: created ClusterRole kubectl-certs-approver-metrics-apiservice: the approver (kubectl-certs/kubectl-certs-approver) may renew it',
+        '  changed: created ClusterRoleBinding kubectl-certs-approver-metrics-apiservice: the approver (kubectl-certs/kubectl-certs-approver) may renew it',
+        '  changed: changed Deployment kube-system/metrics-server: serves metrics-server-tls (--tls-cert-file, --tls-private-key-file, mounted read-only)',
+        '  changed: changed APIService v1beta1.metrics.k8s.io: caBundle = kubectl-certs metrics-server CA; insecureSkipTLSVerify false',
         '',
       ].join('\n'),
     );
@@ -220,11 +256,19 @@ describe('secure metrics-server on the release manifest: both legs', { timeout: 
         /GET \/apis\/metrics\.k8s\.io\/v1beta1\/nodes through the API server lists every node \(1\)\n/g,
       ),
     ).toHaveLength(2);
+    // Both legs' edits stand side by side: each leg's mount is there (two field managers).
     const d = await json('get', ...MS);
-    expect(d.spec.template.spec.containers[0].args).toEqual([
-      ...RELEASE_ARGS.slice(0, -1),
-      CA_FLAG,
-      ...TLS_FLAGS,
+    const pod = d.spec.template.spec;
+    expect(pod.containers[0].args).toEqual([...RELEASE_ARGS.slice(0, -1), CA_FLAG, ...TLS_FLAGS]);
+    expect(pod.containers[0].volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual([
+      '/tmp',
+      '/etc/kubernetes/kubelet-ca',
+      '/etc/kubernetes/metrics-server-tls',
+    ]);
+    expect(pod.volumes.map((v: { name: string }) => v.name)).toEqual([
+      'tmp-dir',
+      'kube-root-ca',
+      'kubectl-certs-tls',
     ]);
     const spec = (await json('get', ...APISERVICE)).spec;
     expect(spec.insecureSkipTLSVerify ?? false).toBe(false);

@@ -65,7 +65,7 @@ export async function applyApiServiceLeg(
     throw new UserError(
       `metrics-server is managed by ${by.tool} (${by.evidence}): change it in ${by.tool}'s source instead (kubectl certs secure metrics-server --print-values gives the chart values); nothing was changed`,
     );
-  const result: LegResult = { leg: 'apiservice', changes: [], saved: [], objects: [] };
+  const result: LegResult = { leg: 'apiservice', changes: [], saved: [], objects: [], warnings: [] };
   if (leg.state === 'done') return result;
   const server = kc.getCurrentCluster()?.server ?? '?';
   const k8s = await import('@kubernetes/client-node');
@@ -93,6 +93,9 @@ export async function applyApiServiceLeg(
       throw leftWith(describeApiError(e, `reading ${refOf(object)}`, server));
     }
   };
+  // Namespaces a server dry run would create: the API server cannot dry-run what goes into them
+  // (it answers 404, the namespace not found), so those objects are not sent, and that is said.
+  const dryNamespaces = new Set<string>();
   /** Saves the object as it is, then applies ours under kubectl-certs. */
   const write = async (object: object, change: string) => {
     const obj = object as Obj;
@@ -100,10 +103,18 @@ export async function applyApiServiceLeg(
     const words = `${before ? 'changed' : 'created'} ${refOf(obj)}: ${change}`;
     result.saved.push(saved(obj, before, words));
     result.changes.push(words);
-    if (o.dryRun === 'client') {
+    const ns = obj.metadata?.namespace;
+    const unsent = ns !== undefined && dryNamespaces.has(ns);
+    if (unsent)
+      result.warnings?.push(
+        `${refOf(obj)} was not sent: its namespace ${ns} does not exist yet (a dry run creates none), so the API server cannot dry-run it`,
+      );
+    if (o.dryRun === 'client' || unsent) {
       result.objects?.push(obj);
       return;
     }
+    if (o.dryRun === 'server' && obj.kind === 'Namespace' && !before)
+      dryNamespaces.add(obj.metadata?.name ?? '');
     let stored: Obj;
     try {
       stored =

@@ -217,7 +217,9 @@ function serverDryRun(plan: SecurePlan, legs: LegReport[], output: OutputFormat)
   const approvals = (kubelet?.approvals ?? []).filter((a) => a.action === 'would approve');
   // The approvals were only decided: a kubelet waiting for one still blocks, and --apply would wait for it.
   const refusal = kubelet ? blockedBecause(kubelet.plan) : undefined;
-  const warnings = refusal ? `warning: ${refusal}\n` : '';
+  const warnings = [...(refusal ? [refusal] : []), ...(api?.warnings ?? [])]
+    .map((w) => `warning: ${w}\n`)
+    .join('');
   if (output !== 'table')
     return { output: `${renderData(list(objects), output)}\n`, warnings, exitCode: exitOf(objects) };
   const lines = [

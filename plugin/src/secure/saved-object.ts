@@ -17,6 +17,8 @@ export interface LegResult {
   leg: 'kubelet' | 'apiservice';
   changes: string[];
   saved: SavedObject[];
-  /** What the leg sends (or would send, with a dry run), in order. */
+  /** What the leg sends (or would send, with a dry run), in order; with --dry-run=server, the API server's answers. */
   objects?: object[];
+  /** What a dry run could not check, one sentence each (stderr). */
+  warnings?: string[];
 }

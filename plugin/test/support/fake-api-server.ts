@@ -47,7 +47,8 @@ const status = (code: number, message: string) => ({
  * A small API server over plain HTTP for the code that writes through a KubeConfig (secure
  * --apply): discovery, read, server-side apply and merge patch (fields merged at the top level;
  * `dryRun=All` answers what it would store and stores nothing), replace, delete, and a
- * SelfSubjectAccessReview that allows everything. `answer` may stall a request (never answer it:
+ * SelfSubjectAccessReview that allows everything; a namespaced write into a namespace it does not
+ * hold is refused as the real one refuses it. `answer` may stall a request (never answer it:
  * the API server unreachable) or answer it with a Status of its own.
  */
 export class FakeApiServer {
@@ -127,6 +128,15 @@ export class FakeApiServer {
       return send(201, { ...JSON.parse(Buffer.concat(chunks).toString()), status: { allowed: true } });
     const current = this.objects.get(path);
     const notFound = () => send(404, status(404, `${path.split('/').at(-1)} not found`));
+    // As the NamespaceLifecycle admission plugin: nothing is written (or dry-run) into a namespace that does not exist.
+    const ns = path.match(/\/namespaces\/([^/]+)\/[^/]+\/[^/]+$/)?.[1];
+    if (
+      ns &&
+      req.method !== 'GET' &&
+      req.method !== 'DELETE' &&
+      !this.objects.has(`/api/v1/namespaces/${ns}`)
+    )
+      return send(404, status(404, `namespaces "${ns}" not found`));
     switch (req.method) {
       case 'GET':
         return current ? send(200, current) : notFound();
