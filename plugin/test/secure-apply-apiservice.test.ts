@@ -76,13 +76,34 @@ describe('secure --apply, the APIService leg stopped half-way', () => {
     };
     const r = await applySecure(kc, plan, async () => plan, settings({}));
     expect(r.exitCode).toBe(5);
-    expect(r.warnings.split('\n')).toEqual([
-      'error: the APIService leg failed: reading Role kube-system/kubectl-certs-approver-metrics-server-tls: no answer within 0.3s (--request-timeout)',
-      'error: rollback incomplete: Secret kube-system/metrics-server-tls is left as --apply made it (created Secret kube-system/metrics-server-tls: a serving certificate for metrics-server.kube-system.svc, metrics-server.kube-system, metrics-server from kubectl-certs metrics-server CA): reading Secret kube-system/metrics-server-tls: no answer within 0.3s (--request-timeout)',
-      "error: rollback incomplete: Secret kubectl-certs/kubectl-certs-metrics-server-ca is left as --apply made it (created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new; its key readable by the approver's service account only): reading Secret kubectl-certs/kubectl-certs-metrics-server-ca: no answer within 0.3s (--request-timeout)",
-      'error: rollback incomplete: Namespace kubectl-certs is left as --apply made it (created Namespace kubectl-certs: where the CA is kept (the approver installs into it too)): reading Namespace kubectl-certs: no answer within 0.3s (--request-timeout)',
-      '',
-    ]);
+    const failed =
+      'reading Role kube-system/kubectl-certs-approver-metrics-server-tls: no answer within 0.3s (--request-timeout)';
+    const created = [
+      'created Namespace kubectl-certs: where the CA is kept (the approver installs into it too)',
+      "created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new; its key readable by the approver's service account only",
+      'created Secret kube-system/metrics-server-tls: a serving certificate for metrics-server.kube-system.svc, metrics-server.kube-system, metrics-server from kubectl-certs metrics-server CA',
+    ];
+    // Newest first, each with its own change.
+    const left = [
+      [2, 'Secret kube-system/metrics-server-tls'],
+      [1, 'Secret kubectl-certs/kubectl-certs-metrics-server-ca'],
+      [0, 'Namespace kubectl-certs'],
+    ].map(
+      ([i, o]) =>
+        `rollback incomplete: ${o} is left as --apply made it (${created[i as number]}): reading ${o}: no answer within 0.3s (--request-timeout)`,
+    );
+    expect(r.warnings).toBe(
+      [`error: the APIService leg failed: ${failed}`, ...left.map((l) => `error: ${l}`), ''].join('\n'),
+    );
+    expect(r.output).toBe(
+      [
+        'APIService leg of Deployment kube-system/metrics-server: rollback incomplete',
+        ...created.map((c) => `  changed: ${c}`),
+        `  ${failed}`,
+        ...left.map((l) => `  ${l}`),
+        '',
+      ].join('\n'),
+    );
     // Exactly what was named is there.
     expect(kinds(fake)).toEqual([
       'APIService v1beta1.metrics.k8s.io',

@@ -127,7 +127,8 @@ async function applyApiServiceLegSaving(
   } catch (e) {
     const saved = (e as { saved?: LegResult['saved'] }).saved;
     if (!saved?.length || s.dryRun !== 'none') throw e;
-    return { result: { leg: 'apiservice', changes: [], saved }, failure: firstLine(e) };
+    const changes = saved.flatMap((o) => (o.change ? [o.change] : []));
+    return { result: { leg: 'apiservice', changes, saved }, failure: firstLine(e) };
   }
 }
 
