@@ -192,6 +192,12 @@ describe('secure metrics-server on the release manifest: both legs', { timeout: 
         expect(r.stdout).toMatch(
           /^APIService leg of Deployment kube-system\/metrics-server: rollback incomplete\n/,
         );
+        // What it did before the cut, as a result's changes.
+        expect(r.stdout.split('\n').filter((l) => l.startsWith('  changed: '))).toEqual([
+          '  changed: created Namespace kubectl-certs: where the CA is kept (the approver installs into it too)',
+          "  changed: created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new; its key readable by the approver's service account only",
+          '  changed: created Secret kube-system/metrics-server-tls: a serving certificate for metrics-server.kube-system.svc, metrics-server.kube-system, metrics-server from kubectl-certs metrics-server CA',
+        ]);
         expect(r.code).toBe(5);
       } finally {
         await proxy.stop();
