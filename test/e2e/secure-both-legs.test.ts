@@ -9,14 +9,16 @@ import { startFaultProxy } from '../sandbox/fault-proxy.ts';
 import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
 import { followingServingSecret, RELEASE_ARGS, stageMetricsServer } from '../sandbox/metrics-server-stage.ts';
 import type { MetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
+import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
 import { runCli } from './cli.ts';
 
 // `secure metrics-server` on the demo's stage (metrics-server as its release manifest installs it,
 // insecure on both legs: --kubelet-insecure-tls, insecureSkipTLSVerify) on a cluster with
-// kube-scheduler and one real kubelet with serverTLSBootstrap, its serving CSR pending. One
-// sandbox for the file: first what must leave the cluster as it is (a server dry run, the API
-// server lost half-way), then both legs in one --apply, and kubectl top node through the aggregator.
+// kube-scheduler and one real kubelet, self-signed, then restarted with serverTLSBootstrap: its
+// serving CSR pending. One sandbox for the file: first what must leave the cluster as it is (a
+// server dry run, the API server lost half-way), then both legs in one --apply, and kubectl top
+// node through the aggregator.
 let cluster: Cluster;
 let node: RealNode;
 let standIn: MetricsServerStandIn;
@@ -67,10 +69,19 @@ async function snapshot() {
 beforeAll(async () => {
   cluster = await Cluster.start({ scheduler: true });
   admin = { KUBECONFIG: cluster.adminKubeconfig };
-  node = await RealNode.start(cluster, { name: 'both-legs', serverTLSBootstrap: true });
+  // As the demo has it: a kubelet serving a self-signed certificate, metrics-server reading it insecurely...
+  node = await RealNode.start(cluster, { name: 'both-legs', serverTLSBootstrap: false });
   ({ standIn } = await stageMetricsServer(cluster, [node]));
-  await node.pendingServingCsr();
   await kubectl('rollout', 'status', ...MS.slice(0, 2), 'deployment/metrics-server', '--timeout=120s');
+  // The starting point answers, insecurely: kubectl top node (once the aggregator has the APIService).
+  await waitFor(
+    'kubectl top node, insecure',
+    () => kubectl('top', 'node').then((top) => new RegExp(`^${node.name}\\s+\\d+m`, 'm').test(top)),
+    { timeoutMs: 60_000 },
+  );
+  // ...then set to ask for a CA-signed one: its kubelet-serving CSR waits for approval.
+  await node.restartKubelet(true);
+  await node.pendingServingCsr();
 }, 300_000);
 afterAll(async () => {
   await standIn?.stop();
