@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { Cluster } from './sandbox/cluster.ts';
-import { stageMetricsServer } from './sandbox/metrics-server-stage.ts';
+import { followingServingSecret, stageMetricsServer } from './sandbox/metrics-server-stage.ts';
 import { ensureSandboxBinaries } from './sandbox/paths.ts';
 import { RealNode } from './sandbox/real-node.ts';
 import { fileServingCsr } from './sandbox/serving-csr.ts';
@@ -140,7 +140,7 @@ async function main(c: Cluster): Promise<void> {
   say(
     "  (metrics-server's image cannot run here: its Deployment runs the pause image on the real nodes, and a stand-in answers behind the APIService)",
   );
-  const { standIn, followServingSecret } = await stageMetricsServer(c, nodes);
+  const { standIn } = await stageMetricsServer(c, nodes);
   await kubectl('certs', 'secure', 'metrics-server');
   say(
     '  --apply: the kubelet leg, then the APIService leg, each verified through the aggregator or rolled back.',
@@ -148,14 +148,9 @@ async function main(c: Cluster): Promise<void> {
   say(
     '  The Deployment was made by a plain create, so its args belong to another field manager: --force-conflicts takes them.',
   );
-  const following = new AbortController();
-  const follow = followServingSecret(following.signal);
-  try {
-    await kubectl('certs', 'secure', 'metrics-server', '--apply', '--force-conflicts', '--timeout', '2m');
-  } finally {
-    following.abort();
-    await follow;
-  }
+  await followingServingSecret(c, standIn, () =>
+    kubectl('certs', 'secure', 'metrics-server', '--apply', '--force-conflicts', '--timeout', '2m'),
+  );
   await kubectl(
     'get',
     'apiservice',

@@ -1,13 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { apiRequest } from '../sandbox/api.ts';
 import { Cluster } from '../sandbox/cluster.ts';
-import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
-import { issue, type KeyPair, makeCa } from '../sandbox/pki.ts';
+import { exposeStandIn, issueServing, metricsApiService } from '../sandbox/metrics-server-stage.ts';
+import type { MetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
+import { type KeyPair, makeCa } from '../sandbox/pki.ts';
 import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
 import { runCli } from './cli.ts';
@@ -40,33 +39,6 @@ const kubectlAsync = async (args: string[]) =>
   ).stdout;
 const apply = (objects: object[]) =>
   kubectl(['apply', '-f', '-'], objects.map((o) => `---\n${stringify(o)}`).join(''));
-
-function serving(name: string, ca: KeyPair, dns: string[]): KeyPair {
-  return issue(pki, name, `/CN=${dns[0]}`, ca, [
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-    `subjectAltName=${dns.map((d) => `DNS:${d}`).join(',')}`,
-  ]);
-}
-
-/** The APIService of metrics-server's release manifest, with `tls` as the leg under test sets it. */
-function apiService(tls: { caBundle?: string; insecureSkipTLSVerify?: boolean }) {
-  return {
-    apiVersion: 'apiregistration.k8s.io/v1',
-    kind: 'APIService',
-    metadata: { name: 'v1beta1.metrics.k8s.io' },
-    spec: {
-      group: 'metrics.k8s.io',
-      version: 'v1beta1',
-      groupPriorityMinimum: 100,
-      versionPriority: 100,
-      service: { name: 'metrics-server', namespace: 'kube-system' },
-      insecureSkipTLSVerify: tls.insecureSkipTLSVerify ?? false,
-      ...(tls.caBundle ? { caBundle: Buffer.from(tls.caBundle).toString('base64') } : {}),
-    },
-  };
-}
 
 /** metrics-server's Deployment as it runs with a serving certificate of its own (the end state's flags). */
 const metricsServerDeployment = {
@@ -133,40 +105,9 @@ async function until(what: string, ok: (a: Awaited<ReturnType<typeof throughAggr
 beforeAll(async () => {
   cluster = await Cluster.start();
   node = await RealNode.start(cluster, { serverTLSBootstrap: false });
-  pki = join(cluster.dir, 'metrics-pki');
-  mkdirSync(pki);
-  metricsCa = makeCa(pki, 'metrics-ca', '/CN=metrics-server-ca');
+  // The stand-in serves a certificate of metricsCa behind metrics-server's Service; no APIService yet.
+  ({ standIn, pki, ownCa: metricsCa } = await exposeStandIn(cluster, node));
   otherCa = makeCa(pki, 'other-ca', '/CN=some-other-ca');
-  standIn = await startMetricsServerStandIn({
-    bind: node.network.hostIp,
-    serving: serving('metrics', metricsCa, [
-      'metrics-server.kube-system.svc',
-      'metrics-server.kube-system',
-      'metrics-server',
-    ]),
-    frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
-    admin: cluster.admin,
-  });
-  // A Service without selector, and its Endpoints naming the stand-in: what metrics-server's pods would be.
-  apply([
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'metrics-server', namespace: 'kube-system' },
-      spec: { ports: [{ name: 'https', port: 443, targetPort: standIn.port, protocol: 'TCP' }] },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'metrics-server', namespace: 'kube-system' },
-      subsets: [
-        {
-          addresses: [{ ip: standIn.host }],
-          ports: [{ name: 'https', port: standIn.port, protocol: 'TCP' }],
-        },
-      ],
-    },
-  ]);
 }, 240_000);
 afterAll(async () => {
   await standIn?.stop();
@@ -178,13 +119,13 @@ describe('the aggregation layer verifies metrics-server with the APIService caBu
   timeout: 120_000,
 }, () => {
   it('with insecureSkipTLSVerify (the release manifest) it answers whatever serves: the starting point', async () => {
-    apply([apiService({ insecureSkipTLSVerify: true })]);
+    apply([metricsApiService({ insecureSkipTLSVerify: true })]);
     const a = await until('metrics through the aggregator', (x) => x.status === 200 && x.nodes.length > 0);
     expect(a.nodes).toEqual([node.name]);
   });
 
   it('with the CA that signed the serving certificate, every node is listed and kubectl top node works', async () => {
-    apply([apiService({ caBundle: metricsCa.cert })]);
+    apply([metricsApiService({ caBundle: metricsCa.cert })]);
     const a = await until(
       'metrics through the aggregator, verified',
       (x) => x.status === 200 && x.nodes.length > 0,
@@ -205,7 +146,7 @@ describe('the aggregation layer verifies metrics-server with the APIService caBu
   });
 
   it("with another CA every request fails with the aggregator's x509 error, while Available stays True", async () => {
-    apply([apiService({ caBundle: otherCa.cert })]);
+    apply([metricsApiService({ caBundle: otherCa.cert })]);
     const a = await until('the aggregator refusing the other CA', (x) => x.status !== 200);
     expect(a).toMatchObject({
       status: 503,
@@ -232,9 +173,9 @@ describe('the aggregation layer verifies metrics-server with the APIService caBu
   });
 
   it("with a serving certificate for another name, Go's name mismatch", async () => {
-    apply([apiService({ caBundle: metricsCa.cert })]);
+    apply([metricsApiService({ caBundle: metricsCa.cert })]);
     await until('verified again', (x) => x.status === 200);
-    standIn.setServing(serving('metrics-localhost', metricsCa, ['localhost']));
+    standIn.setServing(issueServing(pki, 'metrics-localhost', metricsCa, ['localhost']));
     const a = await until('the aggregator refusing the name', (x) => x.status !== 200);
     expect(a.status).toBe(503);
     expect(a.message).toContain(

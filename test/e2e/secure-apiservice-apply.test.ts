@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +7,15 @@ import { stringify } from 'yaml';
 import { apiRequest } from '../sandbox/api.ts';
 import { Cluster } from '../sandbox/cluster.ts';
 import { writeTokenKubeconfig } from '../sandbox/kubeconfig.ts';
-import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
-import { issue, makeCa } from '../sandbox/pki.ts';
+import {
+  exposeStandIn,
+  followingServingSecret,
+  RELEASE_ARGS,
+  readServingSecret,
+  releaseDeployment,
+} from '../sandbox/metrics-server-stage.ts';
+import type { MetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
+import { makeCa } from '../sandbox/pki.ts';
 import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
 import { CLI, type CliResult, runCli } from './cli.ts';
@@ -24,6 +31,7 @@ let cluster: Cluster;
 let node: RealNode;
 let standIn: MetricsServerStandIn;
 let selfSigned: { cert: string; key: string };
+let pki: string;
 
 const env = () => ({ PATH: process.env.PATH, HOME: cluster.dir, KUBECONFIG: cluster.adminKubeconfig });
 const kubectl = (args: string[], input?: string) =>
@@ -35,61 +43,11 @@ const apply = (objects: object[]) =>
   kubectl(['apply', '-f', '-'], objects.map((o) => `---\n${stringify(o)}`).join(''));
 const json = (args: string[]) => JSON.parse(kubectl([...args, '-o', 'json']));
 
-const ARGS = [
-  '--cert-dir=/tmp',
-  '--secure-port=10250',
-  '--kubelet-preferred-address-types=InternalIP',
-  '--kubelet-insecure-tls',
-];
-/** metrics-server's release manifest, as kubectl apply leaves it: insecure towards the API server. */
-const release = [
-  {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'metrics-server', namespace: 'kube-system', labels: { 'k8s-app': 'metrics-server' } },
-    spec: {
-      selector: { matchLabels: { 'k8s-app': 'metrics-server' } },
-      template: {
-        metadata: { labels: { 'k8s-app': 'metrics-server' } },
-        spec: {
-          containers: [
-            {
-              name: 'metrics-server',
-              image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.2',
-              args: ARGS,
-            },
-          ],
-        },
-      },
-    },
-  },
-  {
-    apiVersion: 'apiregistration.k8s.io/v1',
-    kind: 'APIService',
-    metadata: { name: 'v1beta1.metrics.k8s.io' },
-    spec: {
-      group: 'metrics.k8s.io',
-      version: 'v1beta1',
-      groupPriorityMinimum: 100,
-      versionPriority: 100,
-      service: { name: 'metrics-server', namespace: 'kube-system' },
-      insecureSkipTLSVerify: true,
-    },
-  },
-];
+/** The release Deployment's own volume, as the API server stores it. */
+const TMP_DIR = { name: 'tmp-dir', emptyDir: {} };
 
 /** The Secret the command wrote, as the API server holds it (what a new pod would mount). */
-async function servingSecret(): Promise<{ cert: string; key: string; ca: string } | undefined> {
-  const r = await apiRequest<{ data?: Record<string, string> }>(
-    cluster.admin,
-    'GET',
-    '/api/v1/namespaces/kube-system/secrets/metrics-server-tls',
-  );
-  const d = r.status === 200 ? r.body.data : undefined;
-  if (!d?.['tls.crt'] || !d['tls.key']) return undefined;
-  const text = (k: string) => Buffer.from(d[k] ?? '', 'base64').toString('utf8');
-  return { cert: text('tls.crt'), key: text('tls.key'), ca: text('ca.crt') };
-}
+const servingSecret = () => readServingSecret(cluster.admin);
 
 /**
  * --apply as a process; while it waits for the verification, the stand-in does what a rollout of
@@ -97,18 +55,11 @@ async function servingSecret(): Promise<{ cert: string; key: string; ca: string 
  */
 async function applyLeg(follow: boolean, extra: string[] = []): Promise<CliResult> {
   // The Deployment's args belong to kubectl apply (kubectl-client-side-apply): taking them is asked for.
-  const run = runCli(['secure', 'metrics-server', ...LEG, '--force-conflicts', ...extra], {
-    KUBECONFIG: cluster.adminKubeconfig,
-  });
-  if (follow) {
-    const found = async () => {
-      const secret = await servingSecret();
-      if (secret) standIn.setServing(secret);
-      return secret !== undefined;
-    };
-    await waitFor('the serving Secret', found, { timeoutMs: 60_000 });
-  }
-  return run;
+  const run = () =>
+    runCli(['secure', 'metrics-server', ...LEG, '--force-conflicts', ...extra], {
+      KUBECONFIG: cluster.adminKubeconfig,
+    });
+  return follow ? followingServingSecret(cluster, standIn, run) : run();
 }
 
 /** The APIService leg alone: this cluster has no scheduler, so the kubelet leg's rollout could never finish. */
@@ -126,40 +77,9 @@ const deploymentPod = () =>
 beforeAll(async () => {
   cluster = await Cluster.start();
   node = await RealNode.start(cluster, { serverTLSBootstrap: false });
-  const pki = join(cluster.dir, 'metrics-pki');
-  mkdirSync(pki);
-  // What metrics-server serves before: a certificate of its own making (here: from a CA nobody trusts).
-  const own = makeCa(pki, 'own-ca', '/CN=metrics-server-own-ca');
-  selfSigned = issue(pki, 'own', '/CN=metrics-server', own, [
-    'extendedKeyUsage=serverAuth',
-    'subjectAltName=DNS:metrics-server.kube-system.svc,DNS:metrics-server.kube-system,DNS:metrics-server',
-  ]);
-  standIn = await startMetricsServerStandIn({
-    bind: node.network.hostIp,
-    serving: selfSigned,
-    frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
-    admin: cluster.admin,
-  });
-  apply([
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'metrics-server', namespace: 'kube-system' },
-      spec: { ports: [{ name: 'https', port: 443, targetPort: standIn.port, protocol: 'TCP' }] },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'metrics-server', namespace: 'kube-system' },
-      subsets: [
-        {
-          addresses: [{ ip: standIn.host }],
-          ports: [{ name: 'https', port: standIn.port, protocol: 'TCP' }],
-        },
-      ],
-    },
-    ...release,
-  ]);
+  // What metrics-server serves before: a certificate of its own making (from a CA nobody trusts).
+  ({ standIn, pki, serving: selfSigned } = await exposeStandIn(cluster, node, { apiService: true }));
+  apply([releaseDeployment()]);
   // The starting point answers (insecurely): metrics through the aggregator.
   await waitFor(
     'metrics through the aggregator',
@@ -256,7 +176,7 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     const spec = apiServiceSpec();
     expect([spec.insecureSkipTLSVerify, spec.caBundle]).toEqual([true, undefined]);
     const pod = deploymentPod();
-    expect([pod.containers[0].args, pod.volumes]).toEqual([ARGS, undefined]);
+    expect([pod.containers[0].args, pod.volumes]).toEqual([RELEASE_ARGS, [TMP_DIR]]);
     expect(await servingSecret()).toBeUndefined();
     expect(kubectl(['get', 'secrets', '-n', APPROVER.namespace, '-o', 'name'])).not.toContain(
       'metrics-server-ca',
@@ -285,11 +205,12 @@ describe('secure metrics-server --apply: the APIService leg', { timeout: 180_000
     );
     const pod = deploymentPod();
     expect(pod.containers[0].args).toEqual([
-      ...ARGS,
+      ...RELEASE_ARGS,
       '--tls-cert-file=/etc/kubernetes/metrics-server-tls/tls.crt',
       '--tls-private-key-file=/etc/kubernetes/metrics-server-tls/tls.key',
     ]);
     expect(pod.volumes).toEqual([
+      TMP_DIR,
       { name: 'kubectl-certs-tls', secret: { secretName: 'metrics-server-tls', defaultMode: 420 } },
     ]);
     const top = await kubectlAsync(['top', 'node']);
@@ -544,7 +465,7 @@ describe('approver run, as its ServiceAccount, keeps the APIService leg valid: r
   it('a wrong CA in the caBundle now shows the x509 error through the aggregator', async () => {
     // A certificate that does not expire during the test (the approver, stopped, renews no more).
     standIn.setServing(selfSigned);
-    const other = makeCa(join(cluster.dir, 'metrics-pki'), 'other-ca', '/CN=some-other-ca');
+    const other = makeCa(pki, 'other-ca', '/CN=some-other-ca');
     kubectl([
       'patch',
       'apiservice',

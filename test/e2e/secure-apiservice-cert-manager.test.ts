@@ -9,7 +9,7 @@ import { startCertManagerController } from '../sandbox/cert-manager-controller.t
 import { CERT_MANAGER_CRDS } from '../sandbox/cert-manager-crds.ts';
 import { Cluster } from '../sandbox/cluster.ts';
 import type { ControlLoop } from '../sandbox/control-loop.ts';
-import { stageMetricsServer } from '../sandbox/metrics-server-stage.ts';
+import { followingServingSecret, stageMetricsServer } from '../sandbox/metrics-server-stage.ts';
 import type { MetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
 import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
@@ -31,7 +31,6 @@ import { runCli } from './cli.ts';
 let cluster: Cluster;
 let node: RealNode;
 let standIn: MetricsServerStandIn;
-let followServingSecret: (signal: AbortSignal) => Promise<void>;
 let controller: ControlLoop;
 let injector: ControlLoop;
 
@@ -58,7 +57,7 @@ const metricsThroughAggregator = async () =>
 beforeAll(async () => {
   cluster = await Cluster.start();
   node = await RealNode.start(cluster, { serverTLSBootstrap: false });
-  ({ standIn, followServingSecret } = await stageMetricsServer(cluster, [node]));
+  ({ standIn } = await stageMetricsServer(cluster, [node]));
   for (const crd of CERT_MANAGER_CRDS)
     await apiCall(cluster.admin, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
   await waitFor(
@@ -99,24 +98,23 @@ describe('secure metrics-server --apply, the APIService leg, with cert-manager',
 
   it('writes Issuers and Certificates cert-manager acts on, annotates the APIService, makes no CA of its own; the aggregator verifies with the injected caBundle: kubectl top node works', async () => {
     // What a new metrics-server pod does: serve the Secret (here: the one cert-manager's stand-in writes).
-    const following = new AbortController();
-    const follow = followServingSecret(following.signal);
     // The Deployment was made by a plain create: its args belong to another field manager. A
     // --timeout within the test's: when the caBundle never comes, --apply rolls back and says why.
-    const r = await runCli(
-      [
-        'secure',
-        'metrics-server',
-        '--apply',
-        '--leg',
-        'apiservice',
-        '--force-conflicts',
-        '--timeout',
-        '100s',
-      ],
-      admin(),
-    ).finally(() => following.abort());
-    await follow;
+    const r = await followingServingSecret(cluster, standIn, () =>
+      runCli(
+        [
+          'secure',
+          'metrics-server',
+          '--apply',
+          '--leg',
+          'apiservice',
+          '--force-conflicts',
+          '--timeout',
+          '100s',
+        ],
+        admin(),
+      ),
+    );
     const context = `controller: ${controller.lastError() ?? 'ok'}; cainjector: ${injector.lastError() ?? 'ok'}\n${r.stderr}`;
     expect(
       r.stderr.split('\n').filter((l) => l.startsWith('error')),

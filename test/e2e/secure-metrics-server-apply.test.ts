@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +9,8 @@ import { apiCall } from '../sandbox/api.ts';
 import { Cluster } from '../sandbox/cluster.ts';
 import { startFaultProxy } from '../sandbox/fault-proxy.ts';
 import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
-import { RELEASE_ARGS, releaseDeployment } from '../sandbox/metrics-server-stage.ts';
-import { type MetricsServerStandIn, startMetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
-import { issue, makeCa } from '../sandbox/pki.ts';
+import { exposeStandIn, RELEASE_ARGS, releaseDeployment } from '../sandbox/metrics-server-stage.ts';
+import type { MetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
 import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
 import { CLI, runCli } from './cli.ts';
@@ -60,7 +59,6 @@ const metricsServer = () =>
 const args = async () => (await metricsServer()).spec.template.spec.containers[0]?.args ?? [];
 const managers = async () => (await metricsServer()).metadata.managedFields?.map((f) => f.manager) ?? [];
 
-const labels = { 'k8s-app': 'metrics-server' };
 const CA_FLAG = '--kubelet-certificate-authority=/etc/kubernetes/kubelet-ca/ca.crt';
 
 const deployment = releaseDeployment();
@@ -94,51 +92,8 @@ beforeAll(async () => {
     RealNode.start(cluster, { name: 'ms-boot', serverTLSBootstrap: true }),
     RealNode.start(cluster, { name: 'ms-self', serverTLSBootstrap: false }),
   ]);
-  const pki = join(cluster.dir, 'metrics-pki');
-  mkdirSync(pki);
-  const ca = makeCa(pki, 'metrics-ca', '/CN=metrics-server-ca');
-  standIn = await startMetricsServerStandIn({
-    bind: (nodes[0] as RealNode).network.hostIp,
-    serving: issue(pki, 'metrics', '/CN=metrics-server.kube-system.svc', ca, [
-      'extendedKeyUsage=serverAuth',
-      'subjectAltName=DNS:metrics-server.kube-system.svc',
-    ]),
-    frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
-    admin: cluster.admin,
-  });
   // The release manifest's Service and APIService; the Service has no selector, its Endpoints name the stand-in.
-  await apply([
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'metrics-server', namespace: 'kube-system', labels },
-      spec: { ports: [{ name: 'https', port: 443, targetPort: standIn.port, protocol: 'TCP' }] },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'metrics-server', namespace: 'kube-system' },
-      subsets: [
-        {
-          addresses: [{ ip: standIn.host }],
-          ports: [{ name: 'https', port: standIn.port, protocol: 'TCP' }],
-        },
-      ],
-    },
-    {
-      apiVersion: 'apiregistration.k8s.io/v1',
-      kind: 'APIService',
-      metadata: { name: 'v1beta1.metrics.k8s.io', labels },
-      spec: {
-        group: 'metrics.k8s.io',
-        version: 'v1beta1',
-        groupPriorityMinimum: 100,
-        versionPriority: 100,
-        insecureSkipTLSVerify: true,
-        service: { name: 'metrics-server', namespace: 'kube-system' },
-      },
-    },
-  ]);
+  ({ standIn } = await exposeStandIn(cluster, nodes[0] as RealNode, { apiService: true }));
   await originalDeployment('apply');
 }, 300_000);
 afterAll(async () => {

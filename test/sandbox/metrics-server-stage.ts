@@ -1,15 +1,18 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiCall, apiRequest } from './api.ts';
+import { apiCall, apiRequest, type Credentials } from './api.ts';
 import type { Cluster } from './cluster.ts';
 import { type MetricsServerStandIn, startMetricsServerStandIn } from './metrics-server-standin.ts';
 import { podImages } from './paths.ts';
-import { issue, makeCa } from './pki.ts';
+import { issue, type KeyPair, makeCa } from './pki.ts';
 import type { RealNode } from './real-node.ts';
 
 const NS = 'kube-system';
 const NAME = 'metrics-server';
 const labels = { 'k8s-app': NAME };
+const METRICS_APISERVICE = 'v1beta1.metrics.k8s.io';
+/** The names metrics-server's Service answers to, as its serving certificate holds them. */
+const SERVICE_NAMES = [`${NAME}.${NS}.svc`, `${NAME}.${NS}`, NAME];
 
 /** metrics-server's release args (components.yaml v0.7), with the flag people add. */
 export const RELEASE_ARGS = [
@@ -21,34 +24,48 @@ export const RELEASE_ARGS = [
   '--kubelet-insecure-tls',
 ];
 
-/**
- * metrics-server as its release manifest installs it, insecure on both legs, on a sandbox with
- * kube-scheduler: the Deployment runs the pause image on the real nodes (so its rollouts are real),
- * and the stand-in plays its server behind a selector-less Service, its Endpoints and the
- * APIService (insecureSkipTLSVerify: true), serving a certificate of its own CA, as metrics-server
- * does with `--cert-dir`. For the demo, where `secure metrics-server --apply` is the finale.
- */
-export async function stageMetricsServer(
-  cluster: Cluster,
-  nodes: RealNode[],
-): Promise<{ standIn: MetricsServerStandIn; followServingSecret: (signal: AbortSignal) => Promise<void> }> {
-  const pki = join(cluster.dir, 'metrics-stage-pki');
-  mkdirSync(pki, { recursive: true });
-  const own = makeCa(pki, 'own-ca', '/CN=metrics-server-own-ca');
-  const serving = issue(pki, 'own', '/CN=metrics-server', own, [
+/** A serving certificate for metrics-server's Service names (or `dns`), signed by `ca`. */
+export function issueServing(pki: string, name: string, ca: KeyPair, dns = SERVICE_NAMES): KeyPair {
+  return issue(pki, name, `/CN=${dns[0]}`, ca, [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
     'extendedKeyUsage=serverAuth',
-    `subjectAltName=DNS:${NAME}.${NS}.svc,DNS:${NAME}.${NS},DNS:${NAME}`,
+    `subjectAltName=${dns.map((d) => `DNS:${d}`).join(',')}`,
   ]);
-  const first = nodes[0];
-  if (!first) throw new Error('stageMetricsServer needs a real node');
+}
+
+export interface ExposedStandIn {
+  standIn: MetricsServerStandIn;
+  /** Where its certificates are (more may be made there). */
+  pki: string;
+  /** The CA of metrics-server's own certificate, which nobody trusts (as with `--cert-dir`). */
+  ownCa: KeyPair;
+  /** What it serves first: a certificate of `ownCa`. */
+  serving: KeyPair;
+}
+
+/**
+ * The stand-in where metrics-server's pods would be: bound to `node`'s host end of its veth,
+ * serving a certificate of its own CA, behind metrics-server's selector-less Service and the
+ * Endpoints naming it; with `apiService`, the release manifest's APIService too
+ * (insecureSkipTLSVerify: true).
+ */
+export async function exposeStandIn(
+  cluster: Cluster,
+  node: RealNode,
+  opts: { apiService?: boolean } = {},
+): Promise<ExposedStandIn> {
+  const pki = join(cluster.dir, 'metrics-server-pki');
+  mkdirSync(pki, { recursive: true });
+  const ownCa = makeCa(pki, 'own-ca', '/CN=metrics-server-own-ca');
+  const serving = issueServing(pki, 'own', ownCa);
   const standIn = await startMetricsServerStandIn({
-    bind: first.network.hostIp,
+    bind: node.network.hostIp,
     serving,
     frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
     admin: cluster.admin,
   });
   const post = (path: string, body: object) => apiCall(cluster.admin, 'POST', path, body);
-  await post(`/apis/apps/v1/namespaces/${NS}/deployments`, releaseDeployment());
   await post(`/api/v1/namespaces/${NS}/services`, {
     apiVersion: 'v1',
     kind: 'Service',
@@ -63,38 +80,88 @@ export async function stageMetricsServer(
       { addresses: [{ ip: standIn.host }], ports: [{ name: 'https', port: standIn.port, protocol: 'TCP' }] },
     ],
   });
-  await post('/apis/apiregistration.k8s.io/v1/apiservices', {
+  if (opts.apiService)
+    await post(
+      '/apis/apiregistration.k8s.io/v1/apiservices',
+      metricsApiService({ insecureSkipTLSVerify: true }),
+    );
+  return { standIn, pki, ownCa, serving };
+}
+
+/** metrics-server's APIService, `v1beta1.metrics.k8s.io`, with its TLS as given (`caBundle` in PEM). */
+export function metricsApiService(tls: { caBundle?: string; insecureSkipTLSVerify?: boolean }): object {
+  return {
     apiVersion: 'apiregistration.k8s.io/v1',
     kind: 'APIService',
-    metadata: { name: 'v1beta1.metrics.k8s.io', labels },
+    metadata: { name: METRICS_APISERVICE, labels },
     spec: {
       group: 'metrics.k8s.io',
       version: 'v1beta1',
       groupPriorityMinimum: 100,
       versionPriority: 100,
       service: { name: NAME, namespace: NS },
-      insecureSkipTLSVerify: true,
+      insecureSkipTLSVerify: tls.insecureSkipTLSVerify ?? false,
+      ...(tls.caBundle ? { caBundle: Buffer.from(tls.caBundle).toString('base64') } : {}),
     },
-  });
-  /** What a new metrics-server pod does with the Secret `--apply` writes: serve it. */
-  const followServingSecret = async (signal: AbortSignal) => {
+  };
+}
+
+/**
+ * metrics-server as its release manifest installs it, insecure on both legs, on a sandbox with
+ * kube-scheduler: the Deployment runs the pause image on the real nodes (so its rollouts are real),
+ * and the stand-in plays its server (`exposeStandIn`, on the first node). For the demo's finale
+ * and the e2e test of both legs in one `secure metrics-server --apply`.
+ */
+export async function stageMetricsServer(cluster: Cluster, nodes: RealNode[]): Promise<ExposedStandIn> {
+  const first = nodes[0];
+  if (!first) throw new Error('stageMetricsServer needs a real node');
+  const exposed = await exposeStandIn(cluster, first, { apiService: true });
+  await apiCall(cluster.admin, 'POST', `/apis/apps/v1/namespaces/${NS}/deployments`, releaseDeployment());
+  return exposed;
+}
+
+/** The serving Secret `--apply` writes (`<deployment>-tls`), as the API server holds it: what a new pod mounts. */
+export async function readServingSecret(
+  admin: Credentials,
+): Promise<{ cert: string; key: string; ca: string } | undefined> {
+  const r = await apiRequest<{ data?: Record<string, string> }>(
+    admin,
+    'GET',
+    `/api/v1/namespaces/${NS}/secrets/${NAME}-tls`,
+  );
+  const d = r.status === 200 ? r.body.data : undefined;
+  if (!d?.['tls.crt'] || !d['tls.key']) return undefined;
+  const text = (k: string) => Buffer.from(d[k] ?? '', 'base64').toString('utf8');
+  return { cert: text('tls.crt'), key: text('tls.key'), ca: text('ca.crt') };
+}
+
+/**
+ * Runs `run` (an `--apply`) while the stand-in does what a rollout of metrics-server would do with
+ * the serving Secret `--apply` writes: serve it, and each new one it writes meanwhile.
+ */
+export async function followingServingSecret<T>(
+  cluster: Cluster,
+  standIn: MetricsServerStandIn,
+  run: () => Promise<T>,
+): Promise<T> {
+  let stop = false;
+  const follow = (async () => {
     let served = '';
-    while (!signal.aborted) {
-      const r = await apiRequest<{ data?: Record<string, string> }>(
-        cluster.admin,
-        'GET',
-        `/api/v1/namespaces/${NS}/secrets/${NAME}-tls`,
-      );
-      const d = r.status === 200 ? r.body.data : undefined;
-      if (d?.['tls.crt'] && d['tls.key'] && d['tls.crt'] !== served) {
-        served = d['tls.crt'];
-        const text = (k: string) => Buffer.from(d[k] ?? '', 'base64').toString('utf8');
-        standIn.setServing({ cert: text('tls.crt'), key: text('tls.key') });
+    while (!stop) {
+      const secret = await readServingSecret(cluster.admin);
+      if (secret && secret.cert !== served) {
+        served = secret.cert;
+        standIn.setServing(secret);
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-  };
-  return { standIn, followServingSecret };
+  })();
+  try {
+    return await run();
+  } finally {
+    stop = true;
+    await follow;
+  }
 }
 
 /** metrics-server's release Deployment (v0.7 components.yaml, with the flag people add), its image the pause one. */

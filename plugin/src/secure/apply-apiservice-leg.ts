@@ -64,7 +64,7 @@ export async function applyApiServiceLeg(
     throw new UserError(
       `metrics-server is managed by ${by.tool} (${by.evidence}): change it in ${by.tool}'s source instead (kubectl certs secure metrics-server --print-values gives the chart values); nothing was changed`,
     );
-  const result: LegResult = { leg: 'apiservice', changes: [], saved: [], objects: [] };
+  const result: LegResult = { leg: 'apiservice', changes: [], saved: [], objects: [], warnings: [] };
   if (leg.state === 'done') return result;
   const server = kc.getCurrentCluster()?.server ?? '?';
   const k8s = await import('@kubernetes/client-node');
@@ -72,6 +72,9 @@ export async function applyApiServiceLeg(
   const now = o.now ?? new Date();
   const validity = o.validity ?? DEFAULT_SERVING_VALIDITY;
 
+  // Whatever stops the leg once it has written carries what it saved, for the rollback: a read
+  // that fails half-way (the API server gone) as much as a write.
+  const leftWith = (e: Error) => Object.assign(e, { saved: result.saved });
   const read = async <T extends Obj>(object: Obj): Promise<T | undefined> => {
     const m = object.metadata ?? {};
     try {
@@ -86,29 +89,47 @@ export async function applyApiServiceLeg(
       )) as T;
     } catch (e) {
       if ((e as { code?: unknown }).code === 404) return undefined;
-      throw describeApiError(e, `reading ${refOf(object)}`, server);
+      throw leftWith(describeApiError(e, `reading ${refOf(object)}`, server));
     }
   };
+  // Namespaces a server dry run would create: the API server cannot dry-run what goes into them
+  // (it answers 404, the namespace not found), so those objects are not sent, and that is said.
+  const dryNamespaces = new Set<string>();
   /** Saves the object as it is, then applies ours under kubectl-certs. */
   const write = async (object: object, change: string) => {
     const obj = object as Obj;
     const before = await read(obj);
-    result.saved.push(saved(obj, before));
-    result.changes.push(`${before ? 'changed' : 'created'} ${refOf(obj)}: ${change}`);
-    result.objects?.push(obj);
-    if (o.dryRun === 'client') return;
-    try {
-      if (obj.kind === 'APIService') await mergePatch(kc, obj, { dryRun: o.dryRun, timeoutMs: o.timeoutMs });
-      else
-        await serverSideApply(kc, obj, {
-          dryRun: o.dryRun,
-          force: o.force ?? false,
-          timeoutMs: o.timeoutMs,
-          ...(obj.kind === 'Deployment' ? { fieldManager: APISERVICE_LEG_FIELD_MANAGER } : {}),
-        });
-    } catch (e) {
-      throw Object.assign(describeApiError(e, `applying ${refOf(obj)}`, server), { saved: result.saved });
+    const words = `${before ? 'changed' : 'created'} ${refOf(obj)}: ${change}`;
+    result.saved.push(saved(obj, before, words));
+    result.changes.push(words);
+    const ns = obj.metadata?.namespace;
+    const unsent = ns !== undefined && dryNamespaces.has(ns);
+    if (unsent)
+      result.warnings?.push(
+        `${refOf(obj)} was not sent: its namespace ${ns} does not exist yet (a dry run creates none), so the API server cannot dry-run it`,
+      );
+    if (o.dryRun === 'client' || unsent) {
+      result.objects?.push(obj);
+      return;
     }
+    if (o.dryRun === 'server' && obj.kind === 'Namespace' && !before)
+      dryNamespaces.add(obj.metadata?.name ?? '');
+    let stored: Obj;
+    try {
+      stored =
+        obj.kind === 'APIService'
+          ? await mergePatch(kc, obj, { dryRun: o.dryRun, timeoutMs: o.timeoutMs })
+          : await serverSideApply(kc, obj, {
+              dryRun: o.dryRun,
+              force: o.force ?? false,
+              timeoutMs: o.timeoutMs,
+              ...(obj.kind === 'Deployment' ? { fieldManager: APISERVICE_LEG_FIELD_MANAGER } : {}),
+            });
+    } catch (e) {
+      throw leftWith(describeApiError(e, `applying ${refOf(obj)}`, server));
+    }
+    // A server dry run shows what the API server would store; a write, what was sent.
+    result.objects?.push(o.dryRun === 'server' ? stored : obj);
   };
 
   const deployment = await read<V1Deployment & Obj>({
@@ -203,8 +224,9 @@ async function ensureCa(
 const refOf = (o: KubernetesObject) =>
   `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
 
-function saved(o: Obj, before: Obj | undefined): SavedObject {
+function saved(o: Obj, before: Obj | undefined, change: string): SavedObject {
   return {
+    change,
     apiVersion: o.apiVersion ?? '',
     kind: o.kind ?? '',
     namespace: o.metadata?.namespace,

@@ -15,7 +15,7 @@ import { applyApiServiceLeg } from './apply-apiservice-leg.ts';
 import { applyKubeletLeg, blockedBecause, type KubeletLegResult } from './apply-kubelet-leg.ts';
 import type { Leg } from './legs.ts';
 import { EXIT_CHANGES, EXIT_ROLLBACK_INCOMPLETE, EXIT_ROLLED_BACK } from './render.ts';
-import { type RollbackResult, rollback } from './rollback.ts';
+import { describeObject, type RollbackResult, rollback } from './rollback.ts';
 import type { LegResult } from './saved-object.ts';
 import { type VerifyWait, waitForMetrics } from './verify.ts';
 
@@ -127,7 +127,8 @@ async function applyApiServiceLegSaving(
   } catch (e) {
     const saved = (e as { saved?: LegResult['saved'] }).saved;
     if (!saved?.length || s.dryRun !== 'none') throw e;
-    return { result: { leg: 'apiservice', changes: [], saved }, failure: firstLine(e) };
+    const changes = saved.flatMap((o) => (o.change ? [o.change] : []));
+    return { result: { leg: 'apiservice', changes, saved }, failure: firstLine(e) };
   }
 }
 
@@ -217,7 +218,9 @@ function serverDryRun(plan: SecurePlan, legs: LegReport[], output: OutputFormat)
   const approvals = (kubelet?.approvals ?? []).filter((a) => a.action === 'would approve');
   // The approvals were only decided: a kubelet waiting for one still blocks, and --apply would wait for it.
   const refusal = kubelet ? blockedBecause(kubelet.plan) : undefined;
-  const warnings = refusal ? `warning: ${refusal}\n` : '';
+  const warnings = [...(refusal ? [refusal] : []), ...(api?.warnings ?? [])]
+    .map((w) => `warning: ${w}\n`)
+    .join('');
   if (output !== 'table')
     return { output: `${renderData(list(objects), output)}\n`, warnings, exitCode: exitOf(objects) };
   const lines = [
@@ -274,9 +277,12 @@ function report(plan: SecurePlan, legs: LegReport[], output: OutputFormat): Comm
   const failed = legs.find((l) => l.failure);
   const incomplete = legs.some((l) => l.rolledBack?.failed.length);
   const exitCode = !failed ? 0 : incomplete ? EXIT_ROLLBACK_INCOMPLETE : EXIT_ROLLED_BACK;
+  // Each object with its own change (the kubelet leg's one Deployment: all the leg's changes).
+  const changeOf = (l: LegReport, object: string) =>
+    l.result.saved.find((s) => describeObject(s) === object)?.change ?? l.result.changes.join('; ');
   const leftOf = (l: LegReport) =>
     (l.rolledBack?.failed ?? []).map(
-      (f) => `${f.object} is left as --apply made it (${l.result.changes.join('; ')}): ${f.reason}`,
+      (f) => `${f.object} is left as --apply made it (${changeOf(l, f.object)}): ${f.reason}`,
     );
   const warnings = legs
     .flatMap((l) => [

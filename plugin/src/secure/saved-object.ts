@@ -8,6 +8,8 @@ export interface SavedObject {
   namespace?: string | undefined;
   name: string;
   before: Record<string, unknown> | undefined;
+  /** What --apply did to it, in words ("created Secret ...: ..."): what is left when it cannot be restored. */
+  change?: string | undefined;
 }
 
 /** What applying one leg did: the changes in words, and the objects to restore if it fails. */
@@ -15,6 +17,8 @@ export interface LegResult {
   leg: 'kubelet' | 'apiservice';
   changes: string[];
   saved: SavedObject[];
-  /** What the leg sends (or would send, with a dry run), in order. */
+  /** What the leg sends (or would send, with a dry run), in order; with --dry-run=server, the API server's answers. */
   objects?: object[];
+  /** What a dry run could not check, one sentence each (stderr). */
+  warnings?: string[];
 }
