@@ -106,7 +106,7 @@ describe('secure metrics-server finds the approver that renews its certificate',
     );
     await expect(found).rejects.toThrow(UserError);
     await expect(found).rejects.toMatchObject({
-      exitCode: 2,
+      exitCode: 1,
       message:
         '2 approvers found (Deployments labelled app.kubernetes.io/part-of=kubectl-certs,app.kubernetes.io/component=approver): certs-system/approver, kubectl-certs/kubectl-certs-approver; choose one with --approver-namespace NAMESPACE --approver-name NAME',
     });

@@ -23,7 +23,8 @@ export interface ApproverWanted {
  * The approver that will renew what `secure metrics-server --apply` writes: its Deployment, found
  * by approver install's labels (within the flags' namespace and name, when given), and its service
  * account. None found: the flags, else approver install's defaults (the plan says which). Several:
- * a usage error that lists them, since guessing would hand the CA to the wrong account.
+ * an error that lists them (as several metrics-servers are), since guessing would hand the CA to the
+ * wrong account.
  */
 export async function findApprover(
   list: ListDeployments,
@@ -37,7 +38,6 @@ export async function findApprover(
   if (found.length > 1)
     throw new UserError(
       `${found.length} approvers found (Deployments labelled ${APPROVER_SELECTOR}${want.namespace ? ` in ${want.namespace}` : ''}${want.name ? ` named ${want.name}` : ''}): ${found.map(ref).sort().join(', ')}; choose one with --approver-namespace NAMESPACE --approver-name NAME`,
-      2,
     );
   const [d] = found;
   if (d)
