@@ -8,7 +8,6 @@ import {
   createServingCa,
   DEFAULT_SERVING_VALIDITY,
   deploymentTlsEdit,
-  describeApprover,
   issueServingCertificate,
   type MetricsServerRef,
   type PemKeyPair,
@@ -168,8 +167,9 @@ export async function applyApiServiceLeg(
       ),
       `a serving certificate for ${leg.servingNames.join(', ')} from ${SERVING_CA_NAME}`,
     );
+    // Where it was found, or why the defaults, the plan says once; each object names the account.
     for (const r of [...servingSecretRbac(ms, approver), ...apiServiceRbac(METRICS_APISERVICE, approver)])
-      await write(r, `the approver may renew it (${describeApprover(leg.approver)})`);
+      await write(r, `the approver (${approver.namespace}/${approver.name}) may renew it`);
   }
   await write(
     deploymentTlsEdit(ms, o.containerArgs ?? container.args ?? []),
