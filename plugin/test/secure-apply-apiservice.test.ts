@@ -32,6 +32,8 @@ const plan = {
     issuer: 'a CA that kubectl-certs creates',
     findings: [],
     steps: [],
+    // No approver installed: approver install's defaults, where the CA is kept.
+    approver: { namespace: 'kubectl-certs', serviceAccount: 'kubectl-certs-approver', source: 'default' },
   },
 } as unknown as SecurePlan;
 
