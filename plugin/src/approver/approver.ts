@@ -13,7 +13,13 @@ import { watchNodes, withNodeCache } from '../approve/watch.ts';
 import { WatchDecider, type WatchTuning } from '../approve/watch-decider.ts';
 import { writeDecision } from '../approve/write-decision.ts';
 import { controllerPermissions, requirePermissions } from '../kube/access-review.ts';
-import { CSR_PATH, type CsrItem, listCsrObjects, toCsrItem } from '../kube/csr-objects.ts';
+import {
+  CSR_PATH,
+  type CsrItem,
+  listCsrObjects,
+  toCsrItem,
+  withoutManagedFields,
+} from '../kube/csr-objects.ts';
 import { NodeCache } from '../kube/node-cache.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
 import { runWatchLoop } from '../kube/watch-loop.ts';
@@ -161,7 +167,8 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
         return;
       }
       issued.record(o);
-      const item = csrs.upsert(o);
+      // A pending one is held until decided, and its approval PUT carries it back.
+      const item = csrs.upsert(withoutManagedFields(o));
       if (item) offer([item]);
     },
     onLive: (l) => {

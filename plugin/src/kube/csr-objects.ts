@@ -160,8 +160,11 @@ function slimNode(n: V1Node): V1Node {
   return { metadata: { name, uid, resourceVersion }, status: { addresses, daemonEndpoints } };
 }
 
-/** Who wrote which field: never read here, and about a third of a listed object. */
-function withoutManagedFields<T extends { metadata?: { managedFields?: unknown } }>(o: T): T {
+/**
+ * Who wrote which field: never read here, and about a third of a listed object. An update without
+ * them keeps the server's (so an approval PUT built on such an object leaves them as they are).
+ */
+export function withoutManagedFields<T extends { metadata?: { managedFields?: unknown } }>(o: T): T {
   if (o.metadata?.managedFields) o.metadata.managedFields = undefined;
   return o;
 }
