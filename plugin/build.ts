@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, type BuildResult, build, type Plugin } from 'esbuild';
+import { asciiCommentsPlugin } from './ascii-comments.ts';
 import type { CliManifest } from './src/cli-manifest.ts';
 import { CLIENT_NODE_ASSET, OCLIF_CLI_ASSET } from './src/sea/asset-names.ts';
 
@@ -57,7 +58,7 @@ const esmRequire = {
 const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
-  plugins: [noDevTranspilers],
+  plugins: [noDevTranspilers, asciiCommentsPlugin],
   logLevel: 'warning',
   metafile: true,
   define: { KUBECTL_CERTS_VERSION: JSON.stringify(pkg.version) },
@@ -74,7 +75,7 @@ const manifestInPlace = replaceModule(
 
 const result = await build({
   ...shared,
-  plugins: [noDevTranspilers, manifestInPlace],
+  plugins: [noDevTranspilers, manifestInPlace, asciiCommentsPlugin],
   entryPoints: { 'kubectl-certs': 'src/main.ts' },
   outdir: 'dist',
   splitting: true,
@@ -127,7 +128,7 @@ const oclifAsAsset = replaceModule(
 
 const sea = await build({
   ...shared,
-  plugins: [noDevTranspilers, manifestInPlace, oclifAsAsset],
+  plugins: [noDevTranspilers, manifestInPlace, oclifAsAsset, asciiCommentsPlugin],
   entryPoints: ['src/main.ts'],
   outfile: 'sea/kubectl-certs.cjs',
   format: 'cjs',
@@ -135,7 +136,7 @@ const sea = await build({
 });
 const seaOclif = await build({
   ...shared,
-  plugins: [noDevTranspilers, clientNodeAsAsset],
+  plugins: [noDevTranspilers, clientNodeAsAsset, asciiCommentsPlugin],
   entryPoints: ['src/oclif-main.ts'],
   outfile: `sea/${OCLIF_CLI_ASSET}`,
   format: 'cjs',

@@ -50,6 +50,32 @@ describe('which pending CSRs the approver decides', () => {
     expect(names(next.held)).toEqual([old.metadata?.name]);
   });
 
+  it('a listed CSR that is not pending is held as its facts alone, and plans as the whole object would', () => {
+    const [old, newer, other] = filed([
+      { node: 'w1', sans: ['DNS:w1'] },
+      { node: 'w1', sans: ['DNS:w1'] },
+      { node: 'w2', sans: ['DNS:w2'] },
+    ]) as [V1CertificateSigningRequest, V1CertificateSigningRequest, V1CertificateSigningRequest];
+    const list = [old, approved(newer), other];
+    const whole = new PendingCsrs();
+    whole.replaceAll(list);
+    const slim = new PendingCsrs();
+    const kept = list.map((o) => slim.listed(o));
+    expect(kept[0]).toBe(old); // pending: whole, it is written on
+    expect(kept[1]?.spec.request).toBe(''); // approved: its facts were parsed, the request is not kept
+    slim.replaceAll(kept);
+    const plan = (c: PendingCsrs) => {
+      const p = c.plan(5, 'all');
+      return { decide: names(p.decide), superseded: p.superseded.map((x) => [x.item.request.name, x.by]) };
+    };
+    const fromWhole = plan(whole);
+    expect(fromWhole).toEqual({
+      decide: [other.metadata?.name],
+      superseded: [[old.metadata?.name, newer.metadata?.name]],
+    });
+    expect(plan(slim)).toEqual(fromWhole);
+  });
+
   it('a node over the cap has its newest decided; the one held back is decided as soon as the cap releases it', () => {
     const objs = filed([
       { node: 'w1', sans: ['DNS:w1'] },

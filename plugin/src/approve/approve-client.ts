@@ -1,14 +1,9 @@
 import { resolve4, resolve6 } from 'node:dns/promises';
 import type { DnsAnswer, NodeFacts } from '@kubectl-certs/core';
-import {
-  CertificatesV1Api,
-  CoreV1Api,
-  type CoreV1Event,
-  type KubeConfig,
-  type V1CertificateSigningRequest,
-} from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig, V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { putApproval } from '../kube/approval-put.ts';
-import { listNodes } from '../kube/csr-objects.ts';
+import { CSR_PATH, listNodes } from '../kube/csr-objects.ts';
+import { requestJson } from '../kube/raw-api.ts';
 
 /**
  * Everything approve-serving and the approver ask of the world, as one narrow port: the real one
@@ -27,17 +22,16 @@ export interface ApproveClient {
   createEvent(namespace: string, event: CoreV1Event): Promise<'created' | 'exists'>;
 }
 
+/** The real port: every call over node:https with kc's credentials (kube/raw-api.ts). */
 export function approveClient(kc: KubeConfig, timeoutMs: number): ApproveClient {
-  const certs = kc.makeApiClient(CertificatesV1Api);
-  const core = kc.makeApiClient(CoreV1Api);
   return {
     server: kc.getCurrentCluster()?.server ?? '?',
-    listNodes: () => listNodes(core, timeoutMs),
-    readCsr: (name) => certs.readCertificateSigningRequest({ name }),
+    listNodes: () => listNodes(kc, timeoutMs),
+    readCsr: (name) => requestJson(kc, 'GET', `${CSR_PATH}/${encodeURIComponent(name)}`),
     replaceApproval: (name, body) => putApproval(kc, name, body),
     resolveDns: lookUp,
     createEvent: (namespace, body) =>
-      core.createNamespacedEvent({ namespace, body }).then(
+      requestJson(kc, 'POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, body).then(
         () => 'created' as const,
         (e: unknown) => {
           if ((e as { code?: number }).code === 409) return 'exists' as const;

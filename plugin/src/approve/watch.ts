@@ -1,23 +1,25 @@
 import {
   AuthorizationV1Api,
-  CertificatesV1Api,
-  CoreV1Api,
   type KubeConfig,
   type V1CertificateSigningRequest,
   type V1Node,
 } from '@kubernetes/client-node';
 import { APPROVER_PERMISSIONS, requirePermissions } from '../kube/access-review.ts';
 import { describeApiError } from '../kube/api-error.ts';
-import { listCsrs, listNodeObjects, toCsrItem, toNodeFacts } from '../kube/csr-objects.ts';
+import {
+  CSR_PATH,
+  listCsrObjects,
+  listNodeObjects,
+  NODE_PATH,
+  toCsrItem,
+  toNodeFacts,
+} from '../kube/csr-objects.ts';
 import { NodeCache } from '../kube/node-cache.ts';
 import { runWatchLoop } from '../kube/watch-loop.ts';
 import { type ApproveClient, approveClient } from './approve-client.ts';
 import type { ReportItem } from './report-item.ts';
 import type { ApproveSettings } from './settings.ts';
 import { DEFAULT_TUNING, type DeciderSettings, WatchDecider, type WatchTuning } from './watch-decider.ts';
-
-export const CSR_PATH = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
-export const NODE_PATH = '/api/v1/nodes';
 
 export interface WatchSettings extends ApproveSettings {
   signal: AbortSignal;
@@ -57,14 +59,10 @@ export function watchCsrs(
   decider: WatchDecider,
   s: Pick<DeciderSettings, 'log' | 'timeoutMs'> & { signal: AbortSignal; onLive?: (live: boolean) => void },
 ): Promise<void> {
-  const certs = kc.makeApiClient(CertificatesV1Api);
   return runWatchLoop<V1CertificateSigningRequest>(kc, {
     what: 'kubelet-serving CSRs',
     path: CSR_PATH,
-    list: async () => {
-      const l = await listCsrs(certs, s.timeoutMs);
-      return { items: l.items.map((i) => i.object), resourceVersion: l.resourceVersion };
-    },
+    list: () => listCsrObjects(kc, s.timeoutMs),
     onList: (items) => decider.offer(items.map(toCsrItem)),
     onEvent: (type, o) => {
       if (type === 'DELETED') decider.forget(toCsrItem(o));
@@ -93,13 +91,12 @@ export interface NodeWatch {
 
 export function watchNodes(kc: KubeConfig, cache: NodeCache, w: NodeWatch): Promise<void> {
   const { changed, signal, log, timeoutMs, observe } = w;
-  const core = kc.makeApiClient(CoreV1Api);
   const server = kc.getCurrentCluster()?.server ?? '?';
   return runWatchLoop<V1Node>(kc, {
     what: 'Nodes',
     path: NODE_PATH,
     list: () =>
-      listNodeObjects(core, timeoutMs).catch((e: unknown) => {
+      listNodeObjects(kc, timeoutMs).catch((e: unknown) => {
         cache.failed(describeApiError(e, 'listing Nodes', server).message);
         w.onListError?.(e);
         throw e;

@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Decision, fail, formatSans, parseRequest, requesterNode } from '@kubectl-certs/core';
 import {
   AuthorizationV1Api,
-  CertificatesV1Api,
   CoordinationV1Api,
   type KubeConfig,
   type V1CertificateSigningRequest,
@@ -10,11 +9,17 @@ import {
 import { type ApproveClient, approveClient } from '../approve/approve-client.ts';
 import { errorRow, firstLine, type ReportItem, reportRow } from '../approve/report-item.ts';
 import type { ApproveSettings } from '../approve/settings.ts';
-import { CSR_PATH, watchNodes, withNodeCache } from '../approve/watch.ts';
+import { watchNodes, withNodeCache } from '../approve/watch.ts';
 import { WatchDecider, type WatchTuning } from '../approve/watch-decider.ts';
 import { writeDecision } from '../approve/write-decision.ts';
 import { controllerPermissions, requirePermissions } from '../kube/access-review.ts';
-import { type CsrItem, listCsrs, toCsrItem } from '../kube/csr-objects.ts';
+import {
+  CSR_PATH,
+  type CsrItem,
+  listCsrObjects,
+  toCsrItem,
+  withoutManagedFields,
+} from '../kube/csr-objects.ts';
 import { NodeCache } from '../kube/node-cache.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
 import { runWatchLoop } from '../kube/watch-loop.ts';
@@ -143,19 +148,19 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   });
   s.log(`serving /metrics, /healthz and /readyz on ${http.url}`);
 
-  const certs = kc.makeApiClient(CertificatesV1Api);
   const csrLoop = runWatchLoop<V1CertificateSigningRequest>(kc, {
     what: 'kubelet-serving CSRs',
     path: CSR_PATH,
     list: async () => {
       // CSRs are decided from the Node cache: listed first, or the first batch would be undecided.
       await nodes.firstAttempt;
-      const l = await listCsrs(certs, s.timeoutMs);
-      return { items: l.items.map((i) => i.object), resourceVersion: l.resourceVersion };
+      return listCsrObjects(kc, s.timeoutMs, (o) => {
+        issued.record(o);
+        return csrs.listed(o);
+      });
     },
     onList: (items) => {
       csrs.replaceAll(items);
-      for (const o of items) issued.record(o);
       synced = true;
       offer();
     },
@@ -168,7 +173,8 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
         return;
       }
       issued.record(o);
-      const item = csrs.upsert(o);
+      // A pending one is held until decided, and its approval PUT carries it back.
+      const item = csrs.upsert(withoutManagedFields(o));
       if (item) offer([item]);
     },
     onLive: (l) => {

@@ -50,6 +50,29 @@ export class PendingCsrs {
     for (const o of objects) this.upsert(o);
   }
 
+  /**
+   * A listed object as the list keeps it until replaceAll: a pending one whole (it is decided and
+   * written on); any other reduced to what upsert reads of it, its facts parsed now. A list of
+   * 5,000 whole objects held at once was the approver's peak of memory, and V8 keeps the heap it
+   * grew to.
+   */
+  listed(o: V1CertificateSigningRequest): V1CertificateSigningRequest {
+    const { name, uid, resourceVersion, creationTimestamp } = o.metadata ?? {};
+    if (o.spec.signerName !== SIGNER)
+      return { metadata: { name, uid }, spec: { signerName: o.spec.signerName, request: '' } };
+    const key = uidOf(o);
+    const item = toCsrItem(o);
+    const state = stateOf(item);
+    if (!this.seen.has(key)) this.seen.set(key, this.seq++); // in list order, as upsert would
+    if (state === 'pending') return o;
+    if (state === 'approved') this.factsOf(key, item);
+    return {
+      metadata: { name, uid, resourceVersion, creationTimestamp },
+      spec: { signerName: o.spec.signerName, username: o.spec.username, request: '' },
+      status: { conditions: o.status?.conditions ?? [] },
+    };
+  }
+
   /** An ADDED or MODIFIED object; the CSR as the decider sees it, or undefined when not ours. */
   upsert(o: V1CertificateSigningRequest): CsrItem | undefined {
     if (o.spec.signerName !== SIGNER) return undefined;

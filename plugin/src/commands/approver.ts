@@ -5,7 +5,7 @@ import { leaseTimings, runFlags } from '../approver/run-flags.ts';
 import { BaseCommand } from '../base-command.ts';
 import { parseDuration } from '../duration.ts';
 import { UserError } from '../user-error.ts';
-import { keepYoungGenerationSmall } from '../young-generation.ts';
+import { keepYoungGenerationSmall, optimizeHeapForSize } from '../young-generation.ts';
 
 const INSTALL_DEFAULTS = defaultInstallSettings('VERSION');
 
@@ -152,6 +152,7 @@ Exit status: 0 when stopped by SIGINT/SIGTERM (run), when every object was appli
     const { renderWatchItem } = await import('../approve/report.ts');
     const { DEFAULT_TUNING } = await import('../approve/watch-decider.ts');
     const { defaultIdentity, defaultLeaseNamespace, ownNamespace } = await import('../approver/identity.ts');
+    optimizeHeapForSize(); // its modules are compiled: idle memory counts more than speed from here
     const { kc } = loadKubeConfig(g);
     const stop = new AbortController();
     for (const sig of ['SIGINT', 'SIGTERM'] as const)

@@ -9,8 +9,23 @@ import {
   type PolicyOptions,
 } from './types.ts';
 
-/** Decodes spec.request (base64 of PEM) and parses it; a failure is kept as a reason. */
+/**
+ * Each request object's parse, kept while the object lives: the approver parses a CSR to plan
+ * (its node and SANs), then again to decide it, and a superseded one a third time.
+ */
+const parsedOnce = new WeakMap<CsrRequest, PolicyInput['parsed']>();
+
+/** Decodes spec.request (base64 of PEM) and parses it, once per request object; a failure is kept as a reason. */
 export function parseRequest(csr: CsrRequest): PolicyInput['parsed'] {
+  let parsed = parsedOnce.get(csr);
+  if (!parsed) {
+    parsed = parseFresh(csr);
+    parsedOnce.set(csr, parsed);
+  }
+  return parsed;
+}
+
+function parseFresh(csr: CsrRequest): PolicyInput['parsed'] {
   try {
     return { ok: true, value: parseCsr(Buffer.from(csr.request, 'base64').toString('latin1')) };
   } catch (e) {
