@@ -375,7 +375,6 @@ describe('approver run, as its ServiceAccount, keeps the APIService leg valid: r
       expect(await caOf()).toBe(last);
       expect(serving).not.toBe(firstServing);
       // The renewed certificate verifies with the caBundle, for the name the aggregator dials.
-      const pki = join(cluster.dir, 'metrics-pki');
       writeFileSync(join(pki, 'bundle.crt'), last ?? '');
       expect(
         execFileSync(
