@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { isDeepStrictEqual, promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { apiCall } from '../sandbox/api.ts';
@@ -19,7 +19,8 @@ import { CLI, runCli } from './cli.ts';
 // ms-boot asks for a CA-signed serving certificate (its CSR waits for approval), ms-self serves a
 // self-signed one, as kubeadm leaves it. metrics-server's Deployment runs the sandbox's pause image
 // on the real nodes (so its rollout is the deployment controller's and the kubelets' own), and
-// its part behind the APIService is played by the stand-in, which the real aggregator reaches.
+// its part behind the APIService is played by the stand-in, which the real aggregator reaches and
+// which scrapes the kubelets as the Deployment's flags and mounts say (a wrong mount verifies nothing).
 let cluster: Cluster;
 let nodes: RealNode[] = [];
 let standIn: MetricsServerStandIn;
@@ -301,6 +302,118 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
     const again = await runCli(APPLY, admin);
     expect(again.stdout).toContain('nothing to change: it verifies already');
     expect(again.code).toBe(0);
+  });
+
+  describe('the stand-in scrapes the kubelets as the Deployment says (after ms-boot was approved)', () => {
+    const CA_DIR = '/etc/kubernetes/kubelet-ca';
+    const SECURE_ARGS = [...RELEASE_ARGS.slice(0, -1), CA_FLAG];
+    const ipSans = () =>
+      `x509: cannot validate certificate for ${(nodes[1] as RealNode).ip} because it doesn't contain any IP SANs`;
+    const unreadable = `open ${CA_DIR}/ca.crt: no such file or directory`;
+    /** The release Deployment with these args, and `configMap`'s ca.crt mounted at `at` (none: no mount). */
+    const variant = (args: string[], mount?: { configMap: string; at: string }) => {
+      const d = structuredClone(deployment) as {
+        spec: { template: { spec: { containers: Record<string, unknown>[]; volumes: object[] } } };
+      };
+      const pod = d.spec.template.spec;
+      const c = pod.containers[0] as { args: string[]; volumeMounts: object[] };
+      c.args = args;
+      if (mount) {
+        c.volumeMounts.push({ name: 'kubelet-ca', mountPath: mount.at, readOnly: true });
+        pod.volumes.push({
+          name: 'kubelet-ca',
+          configMap: { name: mount.configMap, items: [{ key: 'ca.crt', path: 'ca.crt' }] },
+        });
+      }
+      return d;
+    };
+    const cases: {
+      name: string;
+      deployment?: object;
+      listed: string[];
+      omitted: () => Record<string, string>;
+    }[] = [
+      {
+        name: 'as --apply left it (kube-root-ca.crt at the CA flag): ms-boot verified, self-signed ms-self left out in Go words',
+        listed: ['ms-boot'],
+        omitted: () => ({ 'ms-self': ipSans() }),
+      },
+      {
+        name: 'the release args (--kubelet-insecure-tls): every kubelet scraped unverified',
+        deployment: variant(RELEASE_ARGS),
+        listed: ['ms-boot', 'ms-self'],
+        omitted: () => ({}),
+      },
+      {
+        name: 'another CA mounted there: the name is checked first (ms-self), then the chain (ms-boot)',
+        deployment: variant(SECURE_ARGS, { configMap: 'other-ca', at: CA_DIR }),
+        listed: [],
+        omitted: () => ({ 'ms-boot': 'x509: certificate signed by unknown authority', 'ms-self': ipSans() }),
+      },
+      {
+        name: 'the CA flag with nothing mounted: metrics-server cannot read its CA, no node is scraped',
+        deployment: variant(SECURE_ARGS),
+        listed: [],
+        omitted: () => ({ 'ms-boot': unreadable, 'ms-self': unreadable }),
+      },
+      {
+        name: 'the CA mounted at another path than the flag names: the same',
+        deployment: variant(SECURE_ARGS, { configMap: 'kube-root-ca.crt', at: '/etc/kubelet-ca' }),
+        listed: [],
+        omitted: () => ({ 'ms-boot': unreadable, 'ms-self': unreadable }),
+      },
+      {
+        name: 'both flags: metrics-server refuses to start',
+        deployment: variant([...RELEASE_ARGS, CA_FLAG], { configMap: 'kube-root-ca.crt', at: CA_DIR }),
+        listed: [],
+        omitted: () => {
+          const r = 'cannot use both --kubelet-certificate-authority and --kubelet-insecure-tls';
+          return { 'ms-boot': r, 'ms-self': r };
+        },
+      },
+      {
+        name: "no kubelet CA flag: the service account's ca.crt (the cluster CA) verifies",
+        deployment: variant(RELEASE_ARGS.slice(0, -1)),
+        listed: ['ms-boot'],
+        omitted: () => ({ 'ms-self': ipSans() }),
+      },
+    ];
+
+    it.each(cases)('$name', async (c) => {
+      await apply([
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'other-ca', namespace: 'kube-system' },
+          data: { 'ca.crt': readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8') },
+        },
+      ]);
+      if (c.deployment) await kubectl(['replace', '-f', '-'], stringify(c.deployment));
+      // Through the real aggregator, as kubectl top node asks; the stand-in reads the template once a second.
+      const answer = async () => ({
+        listed: (
+          await apiCall<{ items: { metadata: { name: string } }[] }>(
+            cluster.admin,
+            'GET',
+            '/apis/metrics.k8s.io/v1beta1/nodes',
+          )
+        ).items
+          .map((i) => i.metadata.name)
+          .sort(),
+        omitted: Object.fromEntries(standIn.omitted()),
+      });
+      const want = { listed: c.listed, omitted: c.omitted() };
+      let got: Awaited<ReturnType<typeof answer>> | undefined;
+      await waitFor(
+        'the stand-in to scrape as the Deployment says',
+        async () => {
+          got = await answer();
+          return isDeepStrictEqual(got, want);
+        },
+        { timeoutMs: 20_000 },
+      ).catch(() => {});
+      expect(got).toEqual(want);
+    });
   });
 
   it("rolls back when the aggregator cannot verify metrics-server, quoting the aggregator's x509 error", async () => {

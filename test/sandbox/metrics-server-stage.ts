@@ -47,7 +47,8 @@ export interface ExposedStandIn {
 /**
  * The stand-in where metrics-server's pods would be: bound to `node`'s host end of its veth,
  * serving a certificate of its own CA, behind metrics-server's selector-less Service and the
- * Endpoints naming it; with `apiService`, the release manifest's APIService too
+ * Endpoints naming it; it scrapes the kubelets as kube-system/metrics-server's Deployment says,
+ * once there is one (through the node proxy until then); with `apiService`, the release manifest's APIService too
  * (insecureSkipTLSVerify: true).
  */
 export async function exposeStandIn(
@@ -64,6 +65,11 @@ export async function exposeStandIn(
     serving,
     frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
     admin: cluster.admin,
+    // The API server's own kubelet client certificate: the kubelets trust the cluster CA and let system:masters in.
+    kubeletClient: {
+      cert: readFileSync(join(cluster.dir, 'pki', 'apiserver-kubelet-client.crt'), 'utf8'),
+      key: readFileSync(join(cluster.dir, 'pki', 'apiserver-kubelet-client.key'), 'utf8'),
+    },
   });
   const post = (path: string, body: object) => apiCall(cluster.admin, 'POST', path, body);
   await post(`/api/v1/namespaces/${NS}/services`, {

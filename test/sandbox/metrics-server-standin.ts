@@ -2,21 +2,42 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { apiRequest, type Credentials } from './api.ts';
+import { type PodSpec, readContainerFile, SERVICE_ACCOUNT_CA } from './container-file.ts';
+import {
+  type KubeletTls,
+  kubeletClientFlags,
+  kubeletGet,
+  kubeletTarget,
+  type NodeStatus,
+} from './kubelet-scrape.ts';
 
 /**
  * metrics-server's part on the sandbox, where its image cannot run: an HTTPS server (in this
  * process, so it never outlives the test) that serves the metrics.k8s.io/v1beta1 API the way
- * metrics-server does, from the real kubelets' own data (each node's /stats/summary, read through
- * the API server's node proxy). Like metrics-server it trusts only the aggregator: a client must
- * show a certificate from the front-proxy CA (--requestheader-client-ca-file). It binds to an
- * address of this machine that a selector-less Service's Endpoints may name (not loopback: the API
- * server refuses 127.0.0.0/8 in Endpoints), for example a real node's host end of its veth.
+ * metrics-server does, from the real kubelets' own data (each node's /stats/summary). Like
+ * metrics-server it trusts only the aggregator: a client must show a certificate from the
+ * front-proxy CA (--requestheader-client-ca-file). It binds to an address of this machine that a
+ * selector-less Service's Endpoints may name (not loopback: the API server refuses 127.0.0.0/8 in
+ * Endpoints), for example a real node's host end of its veth.
+ *
+ * It scrapes the kubelets as metrics-server would with the kubelet flags its Deployment's pod
+ * template has now (read at most once a second): each kubelet dialled at its Node's address of the
+ * first `--kubelet-preferred-address-types` and its port; with `--kubelet-insecure-tls` unverified,
+ * else verified against the CA file a container of that template would read at
+ * `--kubelet-certificate-authority` (its volumeMounts, the pod's volumes, their ConfigMaps and
+ * Secrets as the API server has them now; without the flag, the service account's ca.crt), the
+ * dialled address in its SANs. A node it cannot scrape is left out of the answers, as
+ * metrics-server leaves it out, and `omitted()` says why in metrics-server's words (an x509 error,
+ * a file not there, flags it refuses). Without that Deployment (a test that only exposes the
+ * stand-in) it reads each summary through the API server's node proxy, whatever the flags.
  */
 export interface MetricsServerStandIn {
   host: string;
   port: number;
   /** Serves another certificate from now on (what a rollout of a new Secret does). */
   setServing(serving: { cert: string; key: string }): void;
+  /** Each node the last scrape left out, with metrics-server's reason. */
+  omitted(): Map<string, string>;
   stop(): Promise<void>;
 }
 
@@ -25,8 +46,12 @@ export interface StandInOptions {
   serving: { cert: string; key: string };
   /** The front-proxy CA: only the aggregator's client certificate is accepted. */
   frontProxyCa: string;
-  /** How the stand-in reads Nodes and the kubelets' summaries (the sandbox admin). */
+  /** How the stand-in reads Nodes, the Deployment, its ConfigMaps and Secrets, and the node proxy (the sandbox admin). */
   admin: Credentials;
+  /** How it authenticates to the kubelets directly (metrics-server's own identity does, on a cluster). */
+  kubeletClient: { cert: string; key: string };
+  /** The Deployment whose pod template says how to scrape. Default kube-system/metrics-server. */
+  deployment?: { namespace: string; name: string };
 }
 
 const GROUP_VERSION = 'metrics.k8s.io/v1beta1';
@@ -45,18 +70,66 @@ interface Summary {
   node: { cpu?: { time?: string; usageNanoCores?: number }; memory?: { workingSetBytes?: number } };
 }
 
-/** One Node's metrics as metrics-server reports them, from its kubelet's summary; undefined when the kubelet has none. */
-async function nodeMetrics(admin: Credentials, name: string): Promise<object | undefined> {
-  const r = await apiRequest<Summary>(
-    admin,
+const SUMMARY = '/stats/summary?only_cpu_and_memory=true';
+
+/** How the nodes are scraped now: through the node proxy (no Deployment), directly, or not at all (why). */
+type ScrapeMode =
+  | { via: 'node-proxy' }
+  | { via: 'kubelet'; flags: Exclude<ReturnType<typeof kubeletClientFlags>, string>; tls: KubeletTls }
+  | { via: 'none'; reason: string };
+
+/** What the Deployment's pod template tells metrics-server about its kubelets, the CA file read as its container would. */
+async function scrapeMode(opts: StandInOptions): Promise<ScrapeMode> {
+  const { namespace, name } = opts.deployment ?? { namespace: 'kube-system', name: 'metrics-server' };
+  const r = await apiRequest<{ spec: { template: { spec: PodSpec } } }>(
+    opts.admin,
     'GET',
-    `/api/v1/nodes/${name}/proxy/stats/summary?only_cpu_and_memory=true`,
+    `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
   );
-  if (r.status !== 200 || typeof r.body !== 'object') return undefined;
-  const s = r.body;
+  if (r.status === 404) return { via: 'node-proxy' };
+  if (r.status !== 200) throw new Error(`reading Deployment ${namespace}/${name}: HTTP ${r.status}`);
+  const pod = r.body.spec.template.spec;
+  const container = pod.containers.find((c) => c.name === 'metrics-server') ?? pod.containers[0];
+  if (!container) return { via: 'none', reason: `Deployment ${namespace}/${name} has no container` };
+  const flags = kubeletClientFlags([...(container.command ?? []), ...(container.args ?? [])]);
+  if (typeof flags === 'string') return { via: 'none', reason: flags };
+  if (flags.insecureTls) return { via: 'kubelet', flags, tls: { client: opts.kubeletClient } };
+  const ca = flags.caText
+    ? { text: flags.caText }
+    : await readContainerFile(opts.admin, namespace, pod, container, flags.caFile ?? SERVICE_ACCOUNT_CA);
+  if ('reason' in ca) return { via: 'none', reason: ca.reason };
+  // client-go's words when the CA file holds no certificate.
+  if (!ca.text.includes('-----BEGIN CERTIFICATE-----'))
+    return { via: 'none', reason: 'unable to load root certificates: unable to parse bytes as PEM block' };
+  return { via: 'kubelet', flags, tls: { ca: ca.text, client: opts.kubeletClient } };
+}
+
+/** One node's summary as `mode` reads it; an error with metrics-server's reason when it cannot. */
+async function summaryOf(admin: Credentials, mode: ScrapeMode, node: NodeStatus): Promise<Summary> {
+  if (mode.via === 'none') throw new Error(mode.reason);
+  if (mode.via === 'kubelet') {
+    const target = kubeletTarget(node, mode.flags);
+    if (typeof target === 'string') throw new Error(target);
+    return kubeletGet<Summary>(target, mode.tls, SUMMARY);
+  }
+  const r = await apiRequest<Summary>(admin, 'GET', `/api/v1/nodes/${node.metadata.name}/proxy${SUMMARY}`);
+  if (r.status !== 200 || typeof r.body !== 'object')
+    throw new Error(`the node proxy answered HTTP ${r.status}`);
+  return r.body;
+}
+
+/** One Node's metrics as metrics-server reports them, from its kubelet's summary; else why there are none. */
+async function nodeMetrics(admin: Credentials, mode: ScrapeMode, node: NodeStatus): Promise<object | string> {
+  const name = node.metadata.name;
+  let s: Summary;
+  try {
+    s = await summaryOf(admin, mode, node);
+  } catch (e) {
+    return (e as Error).message;
+  }
   const cpu = s.node.cpu?.usageNanoCores;
   const memory = s.node.memory?.workingSetBytes;
-  if (cpu === undefined || memory === undefined) return undefined;
+  if (cpu === undefined || memory === undefined) return 'the summary has no node CPU or memory usage yet';
   return {
     metadata: { name, creationTimestamp: new Date().toISOString() },
     timestamp: s.node.cpu?.time ?? new Date().toISOString(),
@@ -65,21 +138,51 @@ async function nodeMetrics(admin: Credentials, name: string): Promise<object | u
   };
 }
 
-async function route(admin: Credentials, req: IncomingMessage): Promise<[number, object]> {
+/** The scraper's state: the mode, read at most once a second, and the nodes the last scrapes left out. */
+class Scraper {
+  readonly omitted = new Map<string, string>();
+  private cached: { at: number; mode: Promise<ScrapeMode> } | undefined;
+  private readonly opts: StandInOptions;
+
+  constructor(opts: StandInOptions) {
+    this.opts = opts;
+  }
+
+  private mode(): Promise<ScrapeMode> {
+    if (!this.cached || Date.now() - this.cached.at >= 1_000)
+      this.cached = { at: Date.now(), mode: scrapeMode(this.opts) };
+    return this.cached.mode;
+  }
+
+  /** Each node's metrics, in the Nodes' order; a node without is left out, its reason kept. */
+  async scrape(nodes: NodeStatus[]): Promise<object[]> {
+    const mode = await this.mode();
+    const got = await Promise.all(nodes.map((n) => nodeMetrics(this.opts.admin, mode, n)));
+    const items: object[] = [];
+    got.forEach((m, i) => {
+      const name = (nodes[i] as NodeStatus).metadata.name;
+      if (typeof m === 'string') this.omitted.set(name, m);
+      else {
+        this.omitted.delete(name);
+        items.push(m);
+      }
+    });
+    return items;
+  }
+}
+
+async function route(scraper: Scraper, admin: Credentials, req: IncomingMessage): Promise<[number, object]> {
   const path = (req.url ?? '').split('?')[0];
   if (path === `/apis/${GROUP_VERSION}`) return [200, discovery];
   if (path === `/apis/${GROUP_VERSION}/nodes`) {
-    const nodes = (
-      await apiRequest<{ items: { metadata: { name: string } }[] }>(admin, 'GET', '/api/v1/nodes')
-    ).body;
-    const items = (await Promise.all(nodes.items.map((n) => nodeMetrics(admin, n.metadata.name)))).filter(
-      Boolean,
-    );
+    const nodes = (await apiRequest<{ items: NodeStatus[] }>(admin, 'GET', '/api/v1/nodes')).body;
+    const items = await scraper.scrape(nodes.items);
     return [200, { kind: 'NodeMetricsList', apiVersion: GROUP_VERSION, metadata: {}, items }];
   }
   const one = path?.match(new RegExp(`^/apis/${GROUP_VERSION}/nodes/([^/]+)$`));
   if (one?.[1]) {
-    const m = await nodeMetrics(admin, one[1]);
+    const node = await apiRequest<NodeStatus>(admin, 'GET', `/api/v1/nodes/${one[1]}`);
+    const [m] = node.status === 200 ? await scraper.scrape([node.body]) : [];
     return m ? [200, { kind: 'NodeMetrics', apiVersion: GROUP_VERSION, ...m }] : [404, notFound(one[1])];
   }
   if (
@@ -102,8 +205,9 @@ const notFound = (name: string) => ({
 export async function startMetricsServerStandIn(opts: StandInOptions): Promise<MetricsServerStandIn> {
   if (opts.bind.startsWith('127.'))
     throw new Error('the API server refuses loopback addresses in Endpoints: bind to a test host address');
+  const scraper = new Scraper(opts);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    route(opts.admin, req).then(
+    route(scraper, opts.admin, req).then(
       ([code, body]) => {
         res.writeHead(code, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -130,6 +234,7 @@ export async function startMetricsServerStandIn(opts: StandInOptions): Promise<M
       // New pods mean new connections: the aggregator must handshake again to see the new certificate.
       server.closeAllConnections();
     },
+    omitted: () => new Map(scraper.omitted),
     stop: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
