@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { Cluster } from '../sandbox/cluster.ts';
 import { type FakeKubelet, startFakeKubelet } from '../sandbox/fake-kubelet.ts';
+import { RELEASE_ARGS } from '../sandbox/metrics-server-stage.ts';
 import { addNode, randomLoopbackIp } from '../sandbox/node-identity.ts';
 import { fileServingCsr, waitForIssued } from '../sandbox/serving-csr.ts';
 import { runCli } from './cli.ts';
@@ -49,14 +50,7 @@ function releaseManifest(
               {
                 name: 'metrics-server',
                 image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.2',
-                args: [
-                  '--cert-dir=/tmp',
-                  '--secure-port=10250',
-                  '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
-                  '--kubelet-use-node-status-port',
-                  '--metric-resolution=15s',
-                  '--kubelet-insecure-tls',
-                ],
+                args: RELEASE_ARGS,
                 volumeMounts: [{ mountPath: '/tmp', name: 'tmp-dir' }],
               },
             ],
