@@ -38,3 +38,9 @@ export function parseStatus(body: unknown): string | undefined {
   }
   return (body as { message?: string } | undefined)?.message;
 }
+
+/** The HTTP status the API server answered with, when it answered (client-node's ApiException). */
+export function httpCode(e: unknown): number | undefined {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
