@@ -115,6 +115,54 @@ describe('secure metrics-server --apply, the APIService leg, with cert-manager',
     );
   });
 
+  it('a Lease it may not read: the plan names the permission and cannot choose, not "no cert-manager"', async () => {
+    // A user who may read what the plan reads, but no coordination.k8s.io Lease.
+    await apiCall(cluster.admin, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'read-but-leases' },
+      rules: [
+        {
+          apiGroups: [
+            '',
+            'apps',
+            'apiregistration.k8s.io',
+            'apiextensions.k8s.io',
+            'certificates.k8s.io',
+            'metrics.k8s.io',
+          ],
+          resources: ['*'],
+          verbs: ['get', 'list', 'watch'],
+        },
+      ],
+    });
+    await apiCall(cluster.admin, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'read-but-leases' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'read-but-leases' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'lease-blind' }],
+    });
+    const user = { KUBECONFIG: cluster.userCredentials('lease-blind').kubeconfig };
+    const r = await runCli(['secure', 'metrics-server', '-o', 'json'], user);
+    expect(r.stderr).toBe('');
+    const leg = JSON.parse(r.stdout).apiServiceLeg;
+    expect(leg.state).toBe('blocked');
+    const forbidden = (who: string, lease: string) =>
+      `cannot tell whether cert-manager's ${who} is running: reading the Lease kube-system/${lease} is forbidden (missing permission: get leases "${lease}" (coordination.k8s.io) in namespace kube-system)`;
+    expect(leg.findings.at(-1)).toBe(
+      `${forbidden('controller', 'cert-manager-controller')}; ${forbidden('cainjector', 'cert-manager-cainjector-leader-election')}: grant that, or choose with --issuer=cert-manager or --issuer=kubectl-certs`,
+    );
+    expect(r.code).toBe(3);
+    // Choosing needs no Lease.
+    const own = await runCli(['secure', 'metrics-server', '-o', 'json', '--issuer', 'kubectl-certs'], user);
+    expect(JSON.parse(own.stdout).apiServiceLeg).toMatchObject({
+      state: 'ready',
+      issuer: 'a CA that kubectl-certs creates',
+      issuerNotes: [],
+    });
+  });
+
   it('writes Issuers and Certificates cert-manager acts on, annotates the APIService, makes no CA of its own; the aggregator verifies with the injected caBundle: kubectl top node works', async () => {
     // What a new metrics-server pod does: serve the Secret (here: the one cert-manager's stand-in writes).
     // The Deployment was made by a plain create: its args belong to another field manager. A

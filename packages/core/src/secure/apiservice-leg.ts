@@ -90,7 +90,7 @@ export function planApiServiceLeg(
   ];
   // No issuer is needed for what verifies already; one that cannot be chosen blocks the rest.
   if (findings.length && source.blocked)
-    return { ...blocked(source, source.blocked), servingNames, findings: [...findings, source.blocked] };
+    return { ...blocked(source, source.blocked), findings: [...findings, source.blocked] };
   return {
     state: findings.length ? 'ready' : 'done',
     servingNames,

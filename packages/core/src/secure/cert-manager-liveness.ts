@@ -131,7 +131,7 @@ export function chooseIssuer(facts: CertManagerFacts, choice: IssuerChoice, now:
       blocked: `${judged
         .filter((j) => j.live === undefined)
         .map((j) => j.text)
-        .join('; ')}: grant it, or choose with --issuer=cert-manager or --issuer=kubectl-certs`,
+        .join('; ')}: grant that, or choose with --issuer=cert-manager or --issuer=kubectl-certs`,
     };
   return { issuer: 'cert-manager', notes: texts };
 }

@@ -119,7 +119,7 @@ describe('which issuer gives metrics-server its serving certificate', () => {
         issuer: 'cert-manager',
         notes: [CAINJECTOR_RUNS],
         blocked:
-          'cannot tell whether cert-manager\'s controller is running: reading the Lease kube-system/cert-manager-controller is forbidden (missing permission: get leases "cert-manager-controller" (coordination.k8s.io) in namespace kube-system): grant it, or choose with --issuer=cert-manager or --issuer=kubectl-certs',
+          'cannot tell whether cert-manager\'s controller is running: reading the Lease kube-system/cert-manager-controller is forbidden (missing permission: get leases "cert-manager-controller" (coordination.k8s.io) in namespace kube-system): grant that, or choose with --issuer=cert-manager or --issuer=kubectl-certs',
       },
     ],
     [
