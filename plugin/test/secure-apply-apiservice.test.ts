@@ -117,6 +117,55 @@ describe('secure --apply, the APIService leg stopped half-way', () => {
     ]);
   });
 
+  const CA = 'Secret kubectl-certs/kubectl-certs-metrics-server-ca';
+  const TLS = 'Secret kube-system/metrics-server-tls';
+  const NS_CREATED =
+    'created Namespace kubectl-certs: where the CA is kept (the approver installs into it too)';
+  const CA_CREATED =
+    "created Secret kubectl-certs/kubectl-certs-metrics-server-ca: kubectl-certs metrics-server CA, new; its key readable by the approver's service account only";
+  const TLS_CREATED =
+    'created Secret kube-system/metrics-server-tls: a serving certificate for metrics-server.kube-system.svc, metrics-server.kube-system, metrics-server from kubectl-certs metrics-server CA';
+  const noAnswer = (what: string) => `${what}: no answer within 0.3s (--request-timeout)`;
+  it.each<[string, FakeApiServer['answer'], string[]]>([
+    [
+      // The write may never have landed (here it did not): it may be left, not "is left".
+      'a write that got no answer, the API server gone with it: that object may be left as --apply made it',
+      (() => {
+        let cut = false;
+        return (method: string, path: string) => {
+          if (`${method} ${path}` === SERVING) cut = true;
+          return cut ? 'stall' : undefined;
+        };
+      })(),
+      [
+        `error: the APIService leg failed: ${noAnswer(`apply ${TLS}`)}`,
+        `error: rollback incomplete: ${TLS} may be left as --apply made it (${TLS_CREATED}): ${noAnswer(`reading ${TLS}`)}`,
+        `error: rollback incomplete: ${CA} is left as --apply made it (${CA_CREATED}): ${noAnswer(`reading ${CA}`)}`,
+        `error: rollback incomplete: Namespace kubectl-certs is left as --apply made it (${NS_CREATED}): ${noAnswer('reading Namespace kubectl-certs')}`,
+      ],
+    ],
+    [
+      // A write refused is no change; a restore sent but not answered may have landed, or not.
+      'a write refused, then a restore that got no answer: that object may be left as --apply made it',
+      (method, path) =>
+        `${method} ${path}` === ROLE
+          ? { code: 403, message: 'roles.rbac.authorization.k8s.io is forbidden' }
+          : `${method} ${path}` === SERVING.replace('PATCH', 'DELETE')
+            ? 'stall'
+            : undefined,
+      [
+        'error: the APIService leg failed: applying Role kube-system/kubectl-certs-approver-metrics-server-tls: forbidden: roles.rbac.authorization.k8s.io is forbidden',
+        `error: rollback incomplete: ${TLS} may be left as --apply made it (${TLS_CREATED}): ${noAnswer(`deleting ${TLS}`)}`,
+      ],
+    ],
+  ])('%s (exit 5)', async (_what, answer, warnings) => {
+    const kc = await start();
+    fake.answer = answer;
+    const r = await applySecure(kc, plan, async () => plan, settings({}));
+    expect(r.warnings).toBe([...warnings, ''].join('\n'));
+    expect(r.exitCode).toBe(5);
+  });
+
   it('a write refused half-way: everything written before it is put back (exit 4)', async () => {
     const kc = await start();
     fake.answer = (method, path) =>
@@ -128,6 +177,8 @@ describe('secure --apply, the APIService leg stopped half-way', () => {
       'error: the APIService leg failed: applying Role kube-system/kubectl-certs-approver-metrics-server-tls: forbidden: roles.rbac.authorization.k8s.io is forbidden\n',
     );
     expect(r.exitCode).toBe(4);
+    // The refused write changed nothing: it is not among the changes.
+    expect(r.output).not.toContain('created Role');
     expect(kinds(fake)).toEqual([
       'APIService v1beta1.metrics.k8s.io',
       'Deployment metrics-server',

@@ -525,6 +525,31 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
     }
   });
 
+  it('the patch sent but never answered: the Deployment may be left as --apply made it (here it is not), and it says so', async () => {
+    await originalDeployment();
+    // The patch itself is never answered (nor anything after it): its outcome is unknown to the CLI.
+    let sent = false;
+    const proxy = await startFaultProxy(cluster, (req) => {
+      if (req.method === 'PATCH' && req.url?.includes('/deployments/metrics-server')) sent = true;
+      return sent;
+    });
+    try {
+      const kc = writeKubeconfig(join(scratch, 'unanswered.kubeconfig'), proxy.creds, 'admin');
+      const r = await runCli([...APPLY, '--force-conflicts', '--timeout', '5s', '--request-timeout', '2s'], {
+        KUBECONFIG: kc,
+      });
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('error: '))).toEqual([
+        'error: the kubelet leg failed: apply Deployment kube-system/metrics-server: no answer within 2s (--request-timeout)',
+        'error: rollback incomplete: Deployment kube-system/metrics-server may be left as --apply made it (Verify kubelets with the cluster CA (mount kube-root-ca.crt, use --kubelet-certificate-authority)): reading Deployment kube-system/metrics-server: no answer within 2s (--request-timeout)',
+      ]);
+      expect(r.code).toBe(5);
+      // The patch never reached the API server: "may be", not "is".
+      expect(await args()).toEqual(RELEASE_ARGS);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('the verification reads failing half-way (after the patch) roll back through a working API server', async () => {
     await originalDeployment();
     const proxy = await startFaultProxy(

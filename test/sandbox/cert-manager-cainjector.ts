@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { apiCall, apiRequest, type Credentials } from './api.ts';
 import { type ControlLoop, startControlLoop } from './control-loop.ts';
 
@@ -10,6 +12,15 @@ import { type ControlLoop, startControlLoop } from './control-loop.ts';
  * stand-in must not agree with a wrong product by construction.
  */
 const INJECT_CA_FROM = 'cert-manager.io/inject-ca-from';
+/**
+ * It leads through the Lease cert-manager-cainjector-leader-election (controller-runtime's leader
+ * election: identity <hostname>_<uuid>, the label cert-manager gives it) in the same namespace.
+ */
+const LEASE = {
+  namespace: 'kube-system',
+  name: 'cert-manager-cainjector-leader-election',
+  labels: { 'app.kubernetes.io/managed-by': 'cert-manager-cainjector' },
+};
 const APISERVICES = '/apis/apiregistration.k8s.io/v1/apiservices';
 
 interface ApiService {
@@ -37,19 +48,22 @@ export function startCaInjector(admin: Credentials): ControlLoop {
     if (secret?.metadata.annotations?.['cert-manager.io/certificate-name'] !== name) return undefined;
     return secret.data?.['ca.crt'];
   };
-  return startControlLoop(async () => {
-    const apiServices = (await apiCall<{ items: ApiService[] }>(admin, 'GET', APISERVICES)).items;
-    for (const a of apiServices) {
-      const ref = a.metadata.annotations?.[INJECT_CA_FROM];
-      const ca = ref ? await caFrom(ref) : undefined;
-      if (!ca || ca === a.spec.caBundle) continue;
-      await apiCall(
-        admin,
-        'PATCH',
-        `${APISERVICES}/${a.metadata.name}`,
-        { spec: { caBundle: ca } },
-        'application/merge-patch+json',
-      );
-    }
-  });
+  return startControlLoop(
+    async () => {
+      const apiServices = (await apiCall<{ items: ApiService[] }>(admin, 'GET', APISERVICES)).items;
+      for (const a of apiServices) {
+        const ref = a.metadata.annotations?.[INJECT_CA_FROM];
+        const ca = ref ? await caFrom(ref) : undefined;
+        if (!ca || ca === a.spec.caBundle) continue;
+        await apiCall(
+          admin,
+          'PATCH',
+          `${APISERVICES}/${a.metadata.name}`,
+          { spec: { caBundle: ca } },
+          'application/merge-patch+json',
+        );
+      }
+    },
+    { lease: { admin, ...LEASE, identity: `${hostname()}_${randomUUID()}` } },
+  );
 }

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { apiCall, apiRequest, type Credentials } from './api.ts';
 import { type ControlLoop, startControlLoop } from './control-loop.ts';
@@ -21,6 +22,12 @@ const CM = '/apis/cert-manager.io/v1';
 /** Where cert-manager reads a ClusterIssuer's Secrets (its --cluster-resource-namespace). */
 export const CLUSTER_RESOURCE_NAMESPACE = 'cert-manager';
 const MANAGER = 'cert-manager-certificates-issuing';
+/**
+ * cert-manager's controller leads through the Lease cert-manager-controller in its
+ * --leader-election-namespace (kube-system by default), as identity <hostname>-external-cert-manager-controller,
+ * with a 60s lease renewed every 15s; it reconciles only while it leads.
+ */
+const LEASE = { namespace: 'kube-system', name: 'cert-manager-controller' };
 
 interface Meta {
   name: string;
@@ -224,9 +231,12 @@ export function startCertManagerController(admin: Credentials, workDir: string):
     }
   };
 
-  return startControlLoop(async () => {
-    await reconcileIssuers();
-    const certs = (await apiCall<{ items: Certificate[] }>(admin, 'GET', `${CM}/certificates`)).items;
-    for (const c of certs) await reconcileCertificate(c);
-  });
+  return startControlLoop(
+    async () => {
+      await reconcileIssuers();
+      const certs = (await apiCall<{ items: Certificate[] }>(admin, 'GET', `${CM}/certificates`)).items;
+      for (const c of certs) await reconcileCertificate(c);
+    },
+    { lease: { admin, ...LEASE, identity: `${hostname()}-external-cert-manager-controller` } },
+  );
 }

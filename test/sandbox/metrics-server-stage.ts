@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { apiCall, apiRequest, type Credentials } from './api.ts';
 import type { Cluster } from './cluster.ts';
 import { type MetricsServerStandIn, startMetricsServerStandIn } from './metrics-server-standin.ts';
@@ -126,48 +127,73 @@ export async function stageMetricsServer(cluster: Cluster, nodes: RealNode[]): P
   return exposed;
 }
 
-/** The serving Secret `--apply` writes (`<deployment>-tls`), as the API server holds it: what a new pod mounts. */
+/**
+ * The serving Secret `--apply` writes (`<deployment>-tls`), as the API server holds it: what a new
+ * pod mounts; undefined while there is none (404). Any other answer is an error, not absence.
+ */
 export async function readServingSecret(
   admin: Credentials,
 ): Promise<{ cert: string; key: string; ca: string } | undefined> {
-  const r = await apiRequest<{ data?: Record<string, string> }>(
-    admin,
-    'GET',
-    `/api/v1/namespaces/${NS}/secrets/${NAME}-tls`,
-  );
-  const d = r.status === 200 ? r.body.data : undefined;
+  const path = `/api/v1/namespaces/${NS}/secrets/${NAME}-tls`;
+  const r = await apiRequest<{ data?: Record<string, string>; message?: string }>(admin, 'GET', path);
+  if (r.status === 404) return undefined;
+  if (r.status !== 200) throw new Error(`GET ${path}: HTTP ${r.status}: ${r.body.message ?? ''}`);
+  const d = r.body.data;
   if (!d?.['tls.crt'] || !d['tls.key']) return undefined;
   const text = (k: string) => Buffer.from(d[k] ?? '', 'base64').toString('utf8');
   return { cert: text('tls.crt'), key: text('tls.key'), ca: text('ca.crt') };
 }
 
+/** Consecutive failed reads of the serving Secret after which following it fails (the API server gone). */
+const FOLLOW_ATTEMPTS = 5;
+
 /**
  * Runs `run` (an `--apply`) while the stand-in does what a rollout of metrics-server would do with
- * the serving Secret `--apply` writes: serve it, and each new one it writes meanwhile.
+ * the serving Secret `--apply` writes: serve it, and each new one it writes meanwhile. A failed
+ * read is tried again; FOLLOW_ATTEMPTS in a row end the following: `run`'s signal is aborted (it
+ * may stop early), and once it has returned this fails with the last read's error. No timer is
+ * left running.
  */
 export async function followingServingSecret<T>(
-  cluster: Cluster,
-  standIn: MetricsServerStandIn,
-  run: () => Promise<T>,
+  cluster: Pick<Cluster, 'admin'>,
+  standIn: Pick<MetricsServerStandIn, 'setServing'>,
+  run: (followingFailed: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  let stop = false;
-  const follow = (async () => {
+  const done = new AbortController();
+  const failed = new AbortController();
+  const follow = (async (): Promise<Error | undefined> => {
     let served = '';
-    while (!stop) {
-      const secret = await readServingSecret(cluster.admin);
-      if (secret && secret.cert !== served) {
-        served = secret.cert;
-        standIn.setServing(secret);
+    for (let failures = 0; !done.signal.aborted; ) {
+      try {
+        const secret = await readServingSecret(cluster.admin);
+        failures = 0;
+        if (secret && secret.cert !== served) {
+          served = secret.cert;
+          standIn.setServing(secret);
+        }
+      } catch (e) {
+        if (++failures >= FOLLOW_ATTEMPTS) {
+          failed.abort();
+          return new Error(
+            `following the serving Secret ${NS}/${NAME}-tls: ${failures} reads in a row failed, the last: ${e instanceof Error ? e.message : String(e)}`,
+          );
+        }
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500, undefined, { signal: done.signal }).catch(() => {});
     }
+    return undefined;
   })();
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
-    return await run();
-  } finally {
-    stop = true;
-    await follow;
+    outcome = { ok: true, value: await run(failed.signal) };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
+  done.abort();
+  const lost = await follow;
+  if (lost) throw outcome.ok ? lost : new Error(lost.message, { cause: outcome.error });
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }
 
 /** metrics-server's release Deployment (v0.7 components.yaml, with the flag people add), its image the pause one. */

@@ -21,6 +21,7 @@ export * from './lint/types.ts';
 export * from './secure/apiservice-leg.ts';
 export * from './secure/apiservice-objects.ts';
 export * from './secure/approver-location.ts';
+export * from './secure/cert-manager-liveness.ts';
 export * from './secure/chart-values.ts';
 export * from './secure/external-manager.ts';
 export * from './secure/kubelet-bootstrap.ts';

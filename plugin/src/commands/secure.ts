@@ -1,3 +1,4 @@
+import type { IssuerChoice } from '@kubectl-certs/core';
 import { Args, Flags } from '@oclif/core';
 import { policyFlags, policyOptions } from '../approve/policy-flags.ts';
 import { BaseCommand } from '../base-command.ts';
@@ -16,7 +17,7 @@ export default class Secure extends BaseCommand {
   - the APIService leg: what the v1beta1.metrics.k8s.io APIService lacks (caBundle, insecureSkipTLSVerify, a serving certificate from a CA) and the steps that give it.
 It finds metrics-server by the labels of the release manifests (k8s-app=metrics-server) and of the Helm chart (app.kubernetes.io/name=metrics-server), in every namespace unless -n is given. Without --apply nothing is written: this is the plan.
 
---apply does both legs, each verified before the next (--leg chooses one). The kubelet leg: it approves what approve-serving finds safe among the pending kubelet-serving CSRs (the same policy and flags; undecided CSRs are never written), refuses while a kubelet would fail verification (unless --allow-unverified-nodes names it), then patches the Deployment by server-side apply under the field manager kubectl-certs (only the fields it changes), waits for the rollout, and waits until GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node. The APIService leg: a serving certificate for metrics-server (cert-manager's when it is installed, else from a CA this command creates and keeps in a Secret only the approver's service account can read, in the approver's namespace: its Deployment is found by approver install's labels, --approver-namespace and --approver-name say where it is otherwise, and kubectl-certs is the default when there is none), the Secret mounted with --tls-cert-file/--tls-private-key-file, the APIService's caBundle and insecureSkipTLSVerify false; then the same check, whose answers must stay right for 10s (the aggregator answers with the old APIService for a moment). If a leg's rollout or check fails within --timeout, what that leg changed is put back as it was and the reason is given in the API server's words; so it is on SIGINT while it waits. It refuses a Deployment that Helm, Argo CD or Flux manages (use --print-values), and a field owned by another field manager (a 409 conflict) unless --force-conflicts. --dry-run=client prints the objects it would apply without sending anything; --dry-run=server sends them with dryRun=All and prints what the API server would store.
+--apply does both legs, each verified before the next (--leg chooses one). The kubelet leg: it approves what approve-serving finds safe among the pending kubelet-serving CSRs (the same policy and flags; undecided CSRs are never written), refuses while a kubelet would fail verification (unless --allow-unverified-nodes names it), then patches the Deployment by server-side apply under the field manager kubectl-certs (only the fields it changes), waits for the rollout, and waits until GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node. The APIService leg: a serving certificate for metrics-server (cert-manager's when it runs, else from a CA this command creates and keeps in a Secret only the approver's service account can read, in the approver's namespace: its Deployment is found by approver install's labels, --approver-namespace and --approver-name say where it is otherwise, and kubectl-certs is the default when there is none), the Secret mounted with --tls-cert-file/--tls-private-key-file, the APIService's caBundle and insecureSkipTLSVerify false; then the same check, whose answers must stay right for 10s (the aggregator answers with the old APIService for a moment). If a leg's rollout or check fails within --timeout, what that leg changed is put back as it was and the reason is given in the API server's words; so it is on SIGINT while it waits. It refuses a Deployment that Helm, Argo CD or Flux manages (use --print-values), and a field owned by another field manager (a 409 conflict) unless --force-conflicts. --dry-run=client prints the objects it would apply without sending anything; --dry-run=server sends them with dryRun=All and prints what the API server would store.
 
 Exit status: 0 when both legs verify already (and with --print-values), and after --apply when what it changed rolled out and verified; 3 when something is to change or blocks it (also: a dry run with changes, a kubelet that would fail verification, a Deployment another tool manages); 4 when --apply rolled back (the rollout or the verification failed; everything it changed was put back); 5 when the roll-back itself failed (stderr says what is left); 1 on errors (none or several metrics-server found, several approvers found, RBAC: the missing permission, the API server, a field-manager conflict); 2 on usage errors.`;
   static override examples = [
@@ -44,6 +45,15 @@ Exit status: 0 when both legs verify already (and with --print-values), and afte
     {
       description: 'Apply although one node is not verified yet (metrics-server stops scraping it):',
       command: 'kubectl certs secure metrics-server --apply --allow-unverified-nodes worker-3',
+    },
+    {
+      description:
+        "cert-manager's CRDs are installed but its controller's Lease is stale (the plan says so), and you want cert-manager anyway:",
+      command: 'kubectl certs secure metrics-server --apply --leg apiservice --issuer cert-manager',
+    },
+    {
+      description: 'Our own CA although cert-manager runs:',
+      command: 'kubectl certs secure metrics-server --apply --leg apiservice --issuer kubectl-certs',
     },
     {
       description: 'Only the APIService leg (the kubelets are not ready yet):',
@@ -108,6 +118,13 @@ Exit status: 0 when both legs verify already (and with --print-values), and afte
       description: 'With --apply: lifetime of the CA it creates (the approver rotates it at two thirds).',
       default: '3650d',
     }),
+    issuer: Flags.string({
+      description:
+        "Where metrics-server's serving certificate comes from: auto uses cert-manager when its CRDs are installed and its controller and cainjector run (their leader-election Leases in kube-system, cert-manager-controller and cert-manager-cainjector-leader-election, renewed within their lease duration), else a CA this command creates; the plan says which and why. cert-manager uses it even when its Leases do not show it running; kubectl-certs always uses our CA.",
+      // Core is loaded in run(), never for --help: its type keeps this list honest.
+      options: ['auto', 'cert-manager', 'kubectl-certs'] satisfies IssuerChoice[],
+      default: 'auto',
+    }),
     'approver-namespace': Flags.string({
       description:
         "The approver's namespace, where --apply keeps the CA and grants its renewal (default: where approver install's Deployment is found, else kubectl-certs).",
@@ -169,6 +186,7 @@ Exit status: 0 when both legs verify already (and with --print-values), and afte
       selector: flags.selector,
       approver: { namespace: flags['approver-namespace'], name: flags['approver-name'] },
       allowUnverifiedNodes: flags['allow-unverified-nodes'] ?? [],
+      issuer: flags.issuer as IssuerChoice,
       kubeletTimeout: flags['kubelet-timeout'],
       printValues: flags['print-values'],
       apply,

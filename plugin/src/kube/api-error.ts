@@ -38,3 +38,19 @@ export function parseStatus(body: unknown): string | undefined {
   }
   return (body as { message?: string } | undefined)?.message;
 }
+
+/** The HTTP status the API server answered with, when it answered (client-node's ApiException). */
+export function httpCode(e: unknown): number | undefined {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * What a write that failed did: refused when the API server answered 4xx (nothing was stored);
+ * unknown otherwise (no answer in time, the connection lost, a 5xx such as etcd's timeout: it
+ * may have been stored).
+ */
+export function failedWriteOutcome(e: unknown): 'refused' | 'unknown' {
+  const code = httpCode(e);
+  return code !== undefined && code >= 400 && code < 500 ? 'refused' : 'unknown';
+}

@@ -20,7 +20,7 @@ import {
   servingSecretRbac,
 } from '@kubectl-certs/core';
 import type { KubeConfig, KubernetesObject, V1Deployment, V1Secret } from '@kubernetes/client-node';
-import { describeApiError } from '../kube/api-error.ts';
+import { describeApiError, failedWriteOutcome } from '../kube/api-error.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
 import { APISERVICE_LEG_FIELD_MANAGER, type DryRun, serverSideApply } from '../kube/server-side-apply.ts';
 import { withTimeout } from '../kube/timeout.ts';
@@ -99,7 +99,8 @@ export async function applyApiServiceLeg(
     const obj = object as Obj;
     const before = await read(obj);
     const words = `${before ? 'changed' : 'created'} ${refOf(obj)}: ${change}`;
-    result.saved.push(saved(obj, before, words));
+    const entry = saved(obj, before, words);
+    result.saved.push(entry);
     result.changes.push(words);
     const ns = obj.metadata?.namespace;
     const unsent = ns !== undefined && dryNamespaces.has(ns);
@@ -125,8 +126,14 @@ export async function applyApiServiceLeg(
               ...(obj.kind === 'Deployment' ? { fieldManager: APISERVICE_LEG_FIELD_MANAGER } : {}),
             });
     } catch (e) {
+      // Refused: nothing of it was stored, so there is nothing to put back or to name as left.
+      if (failedWriteOutcome(e) === 'refused') {
+        result.saved.pop();
+        result.changes.pop();
+      }
       throw leftWith(describeApiError(e, `applying ${refOf(obj)}`, server));
     }
+    entry.written = 'landed';
     // A server dry run shows what the API server would store; a write, what was sent.
     result.objects?.push(o.dryRun === 'server' ? stored : obj);
   };
@@ -232,5 +239,7 @@ function saved(o: Obj, before: Obj | undefined, change: string): SavedObject {
     namespace: o.metadata?.namespace,
     name: o.metadata?.name ?? '',
     before,
+    // Until the API server answers the write.
+    written: 'unknown',
   };
 }

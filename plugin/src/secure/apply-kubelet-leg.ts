@@ -8,7 +8,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { approveServing } from '../approve/approve-serving.ts';
 import type { ReportItem } from '../approve/report-item.ts';
-import { describeApiError } from '../kube/api-error.ts';
+import { describeApiError, failedWriteOutcome } from '../kube/api-error.ts';
 import { fieldConflicts } from '../kube/apply-conflict.ts';
 import { FIELD_MANAGER, serverSideApply } from '../kube/server-side-apply.ts';
 import { withTimeout } from '../kube/timeout.ts';
@@ -16,7 +16,7 @@ import { UserError } from '../user-error.ts';
 import { INTERRUPTED, pollUntil } from './poll.ts';
 import { EXIT_CHANGES } from './render.ts';
 import { waitForRollout } from './rollout.ts';
-import type { LegResult } from './saved-object.ts';
+import type { LegResult, SavedObject } from './saved-object.ts';
 
 export interface KubeletLegSettings {
   /** none writes; server sends every write with dryRun=All (approvals are only decided). */
@@ -53,8 +53,9 @@ export interface KubeletLegResult extends LegResult {
  * wait for those kubelets to serve their certificates, then refuse while a kubelet would fail
  * verification, else server-side apply the plan's Deployment edit (only the fields it changes)
  * and wait for the rollout. Throws a UserError before writing the Deployment when it must not be
- * written (blocked, a conflict with another field manager); once written, the Deployment as it
- * was is in `saved`, and a rollout that does not finish is `failure`, for the caller to roll back.
+ * written (blocked, a conflict with another field manager); once written (or sent without an
+ * answer), the Deployment as it was is in `saved`, and a rollout that does not finish (or that
+ * unanswered patch) is `failure`, for the caller to roll back.
  */
 export async function applyKubeletLeg(
   kc: KubeConfig,
@@ -79,25 +80,32 @@ export async function applyKubeletLeg(
   const ref = { namespace: plan.metricsServer.namespace, name: plan.metricsServer.name };
   const server = kc.getCurrentCluster()?.server ?? '?';
   const before = s.dryRun === 'none' ? await readWire(kc, ref, s.timeoutMs, server) : undefined;
-  const stored = await serverSideApply(kc, patch.patch, {
-    dryRun: s.dryRun,
-    force: s.forceConflicts,
-    timeoutMs: s.timeoutMs,
-  }).catch((e: unknown) => {
-    throw (
+  const saved = (written: SavedObject['written']): SavedObject[] => [
+    { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ref.namespace, name: ref.name, before, written },
+  ];
+  let stored: object;
+  try {
+    stored = await serverSideApply(kc, patch.patch, {
+      dryRun: s.dryRun,
+      force: s.forceConflicts,
+      timeoutMs: s.timeoutMs,
+    });
+  } catch (e) {
+    const error =
       conflictError(e, `Deployment ${ref.namespace}/${ref.name}`) ??
-      describeApiError(e, `apply Deployment ${ref.namespace}/${ref.name}`, server)
-    );
-  });
+      describeApiError(e, `apply Deployment ${ref.namespace}/${ref.name}`, server);
+    // Unanswered, the patch may have landed: the caller rolls back what may have changed.
+    if (s.dryRun === 'none' && failedWriteOutcome(e) === 'unknown')
+      return { ...result, applied: patch.patch, saved: saved('unknown'), failure: error.message };
+    throw error;
+  }
   const out: KubeletLegResult = {
     ...result,
     applied: patch.patch,
     stored: JSON.parse(JSON.stringify(stored)) as Record<string, unknown>,
   };
   if (s.dryRun === 'server') return out;
-  out.saved = [
-    { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ref.namespace, name: ref.name, before },
-  ];
+  out.saved = saved('landed');
   s.progress(
     `applied Deployment ${ref.namespace}/${ref.name} (server-side apply, field manager ${FIELD_MANAGER}): ${k.changes.join('; ')}`,
   );

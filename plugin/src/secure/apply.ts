@@ -281,8 +281,10 @@ function report(plan: SecurePlan, legs: LegReport[], output: OutputFormat): Comm
   const changeOf = (l: LegReport, object: string) =>
     l.result.saved.find((s) => describeObject(s) === object)?.change ?? l.result.changes.join('; ');
   const leftOf = (l: LegReport) =>
-    (l.rolledBack?.failed ?? []).map(
-      (f) => `${f.object} is left as --apply made it (${changeOf(l, f.object)}): ${f.reason}`,
+    (l.rolledBack?.failed ?? []).map((f) =>
+      f.left === 'restored'
+        ? `${f.object} is put back, but ${f.reason}`
+        : `${f.object} ${f.left === 'as-applied' ? 'is' : 'may be'} left as --apply made it (${changeOf(l, f.object)}): ${f.reason}`,
     );
   const warnings = legs
     .flatMap((l) => [

@@ -7,7 +7,6 @@ import {
   type WorkloadSummary,
 } from '@kubectl-certs/core';
 import {
-  ApiextensionsV1Api,
   ApiregistrationV1Api,
   AppsV1Api,
   CoreV1Api,
@@ -19,9 +18,10 @@ import {
 import { parse, stringify } from 'yaml';
 import pjson from '../../package.json' with { type: 'json' };
 import { defaultInstallSettings } from '../approver/install-objects.ts';
-import { describeApiError } from '../kube/api-error.ts';
+import { describeApiError, httpCode } from '../kube/api-error.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { UserError } from '../user-error.ts';
+import { readCertManagerFacts } from './cert-manager-facts.ts';
 import { APPROVER_SELECTOR, type ApproverWanted, findApprover } from './find-approver.ts';
 
 export const METRICS_APISERVICE = 'v1beta1.metrics.k8s.io';
@@ -71,15 +71,7 @@ export async function gatherSecureInput(kc: KubeConfig, s: FindSettings): Promis
     deploymentYaml: manifestYaml(d),
     args: [...(ms?.command ?? []), ...(ms?.args ?? [])],
     apiService,
-    certManager:
-      (await absentOn404(() =>
-        t(
-          kc
-            .makeApiClient(ApiextensionsV1Api)
-            .readCustomResourceDefinition({ name: 'certificates.cert-manager.io' }),
-          'looking for cert-manager (CustomResourceDefinition certificates.cert-manager.io)',
-        ),
-      )) !== undefined,
+    certManager: await readCertManagerFacts(kc, s.timeoutMs),
     kubeadmKubeletConfigMap: await kubeadmConfigMap(kc.makeApiClient(CoreV1Api), t),
     metricsApi: apiService ? await readMetricsApi(kc, s.timeoutMs) : undefined,
     approver: await findApprover(
@@ -169,11 +161,6 @@ async function absentOn404<T>(read: () => Promise<T>): Promise<T | undefined> {
     if (httpCode(e) === 404) return undefined;
     throw e;
   }
-}
-
-function httpCode(e: unknown): number | undefined {
-  const code = (e as { code?: unknown; cause?: { code?: unknown } }).code;
-  return typeof code === 'number' ? code : undefined;
 }
 
 /**

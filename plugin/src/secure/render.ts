@@ -42,8 +42,10 @@ export function renderPlan(plan: SecurePlan, diff: string): string {
     out.push(
       `  GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node (${a.metricsApi.nodes.length})`,
     );
-  if (a.servingNames.length && a.state !== 'done')
+  if (a.servingNames.length && a.state !== 'done') {
     out.push(`  serving certificate for: ${a.servingNames.join(', ')} (from ${a.issuer})`);
+    for (const n of a.issuerNotes) out.push(`    ${n}`);
+  }
   for (const s of a.steps) out.push(`  step: ${s}`);
   out.push('', plan.done ? 'Both legs verify: nothing to do.' : 'This is the plan: nothing was changed.');
   return `${out.join('\n')}\n`;

@@ -1,6 +1,7 @@
 import { rolloutStatus } from '@kubectl-certs/core';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { firstLine } from '../approve/report-item.ts';
+import { failedWriteOutcome } from '../kube/api-error.ts';
 import { FIELD_MANAGER } from '../kube/server-side-apply.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { waitForRollout } from './rollout.ts';
@@ -9,9 +10,16 @@ import type { SavedObject } from './saved-object.ts';
 export interface RollbackResult {
   /** Objects put back as they were ("Deployment kube-system/metrics-server"). */
   restored: string[];
-  /** Objects that could not be put back, each with why: what is left as --apply made it. */
-  failed: { object: string; reason: string }[];
+  /** Objects that could not be put back, each with why, and what is known of the state they are in. */
+  failed: { object: string; reason: string; left: LeftState }[];
 }
+
+/**
+ * as-applied: --apply's write landed and nothing of the restore did; maybe-applied: the outcome of
+ * --apply's write or of the restore's is unknown (no answer in time), so it may be either;
+ * restored: put back, but its rollout did not finish.
+ */
+export type LeftState = 'as-applied' | 'maybe-applied' | 'restored';
 
 export const describeObject = (o: Pick<SavedObject, 'kind' | 'namespace' | 'name'>) =>
   `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
@@ -59,14 +67,18 @@ export async function rollback(
         if (!rolled.ok) {
           result.failed.push({
             object,
-            reason: `restored, but its rollout did not finish: ${rolled.reason}`,
+            reason: `its rollout did not finish: ${rolled.reason}`,
+            left: 'restored',
           });
           continue;
         }
       }
       result.restored.push(object);
     } catch (e) {
-      result.failed.push({ object, reason: firstLine(e) });
+      // A restore that was sent but not answered may have landed as much as --apply's write.
+      const sent = (e as { sent?: boolean }).sent === true && failedWriteOutcome(e) === 'unknown';
+      const left = s.written === 'unknown' || sent ? 'maybe-applied' : 'as-applied';
+      result.failed.push({ object, reason: firstLine(e), left });
     }
   }
   return result;
@@ -98,7 +110,7 @@ async function restore(kc: KubeConfig, s: SavedObject, timeoutMs: number): Promi
     },
   );
   if (!s.before) {
-    if (current) await withTimeout(api.delete(key), timeoutMs, what('deleting'));
+    if (current) await withTimeout(api.delete(key), timeoutMs, what('deleting')).catch(sentAndFailed);
     return;
   }
   const body = withoutServerFields(s.before, current);
@@ -108,7 +120,12 @@ async function restore(kc: KubeConfig, s: SavedObject, timeoutMs: number): Promi
       : api.create(body, undefined, undefined, FIELD_MANAGER),
     timeoutMs,
     what('restoring'),
-  );
+  ).catch(sentAndFailed);
+}
+
+/** Marks a failed restore write as sent: unless refused, it may have landed. */
+function sentAndFailed(e: unknown): never {
+  throw Object.assign(e as object, { sent: true });
 }
 
 function withoutServerFields(

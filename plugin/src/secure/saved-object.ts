@@ -10,6 +10,11 @@ export interface SavedObject {
   before: Record<string, unknown> | undefined;
   /** What --apply did to it, in words ("created Secret ...: ..."): what is left when it cannot be restored. */
   change?: string | undefined;
+  /**
+   * Whether --apply's write of it is known to have landed (the API server answered it), or its
+   * outcome is unknown (no answer in time, the connection lost, a 5xx): it may or may not have.
+   */
+  written: 'landed' | 'unknown';
 }
 
 /** What applying one leg did: the changes in words, and the objects to restore if it fails. */

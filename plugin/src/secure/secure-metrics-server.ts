@@ -1,5 +1,6 @@
 import {
   DEFAULT_ADDRESS_TYPES,
+  type IssuerChoice,
   type KubeletFacts,
   metricsServerChartValues,
   planSecureMetricsServer,
@@ -27,6 +28,8 @@ export interface SecureSettings {
   /** --approver-namespace, --approver-name: where the approver is, when it is not to be looked for. */
   approver?: ApproverWanted | undefined;
   allowUnverifiedNodes: string[];
+  /** --issuer: where the serving certificate comes from (auto: cert-manager when it runs). */
+  issuer?: IssuerChoice | undefined;
   kubeletTimeout: string;
   printValues?: boolean;
   /** --apply, or a --dry-run of it; absent: the plan only. */
@@ -38,7 +41,7 @@ export async function secureMetricsServer(s: SecureSettings): Promise<CommandRes
   const { kc } = loadKubeConfig(s);
   const { plan, input } = await planFromCluster(kc, s);
   if (s.printValues) {
-    const values = metricsServerChartValues(input.args, input.certManager);
+    const values = metricsServerChartValues(input.args, plan.apiServiceLeg.issuer === 'cert-manager');
     const header = `# metrics-server chart values: verified TLS on both legs (kubectl certs secure metrics-server --print-values)\n`;
     const failing = plan.kubelets.filter((k) => !k.verifies);
     return {
@@ -93,6 +96,7 @@ async function planFromCluster(
     ...input,
     kubelets,
     allowUnverifiedNodes: s.allowUnverifiedNodes,
+    issuer: s.issuer,
     now,
   });
   return { plan, input };

@@ -22,6 +22,8 @@ const RESOURCES: Record<string, [name: string, kind: string, namespaced: boolean
     ['clusterrolebindings', 'ClusterRoleBinding', false],
   ],
   'apiregistration.k8s.io/v1': [['apiservices', 'APIService', false]],
+  'apiextensions.k8s.io/v1': [['customresourcedefinitions', 'CustomResourceDefinition', false]],
+  'coordination.k8s.io/v1': [['leases', 'Lease', true]],
 };
 
 const discoveryPath = (gv: string) => (gv === 'v1' ? '/api/v1' : `/apis/${gv}`);

@@ -1,6 +1,7 @@
 import { decodeCaBundle } from '../lint/ca-bundle.ts';
 import { CA_SECRET_NAME, servingSecretName } from './apiservice-objects.ts';
 import { type ApproverLocation, describeApprover } from './approver-location.ts';
+import type { Issuer, IssuerDecision } from './cert-manager-liveness.ts';
 
 /** The metrics APIService, and metrics-server's own TLS flags, as the planner needs them. */
 export interface ApiServiceSummary {
@@ -21,7 +22,9 @@ export interface ApiServiceLegPlan {
   /** The names metrics-server's serving certificate must hold: the aggregator dials <svc>.<ns>.svc. */
   servingNames: string[];
   /** Where the serving certificate would come from. */
-  issuer: 'cert-manager' | 'a CA that kubectl-certs creates';
+  issuer: Issuer;
+  /** Why that issuer: whether cert-manager runs (its Leases), whenever it is installed. */
+  issuerNotes: string[];
   /** What is wrong today, one sentence each. */
   findings: string[];
   /** What --apply would do, in order. */
@@ -41,21 +44,21 @@ export interface ApiServiceLegPlan {
 export function planApiServiceLeg(
   api: ApiServiceSummary | undefined,
   servesOwnCertificate: boolean,
-  certManager: boolean,
+  source: IssuerDecision,
   now: Date,
   live?: { answer: MetricsApiAnswer; nodes: string[] },
   deploymentName?: string,
   approver?: ApproverLocation,
 ): ApiServiceLegPlan {
-  const issuer = certManager ? 'cert-manager' : 'a CA that kubectl-certs creates';
+  const certManager = source.issuer === 'cert-manager';
   if (!api)
     return blocked(
-      issuer,
+      source,
       'there is no APIService v1beta1.metrics.k8s.io: metrics-server is not registered with the aggregator',
     );
   if (!api.service)
     return blocked(
-      issuer,
+      source,
       `APIService ${api.name} has no spec.service: the API server serves it, not metrics-server`,
     );
   const { name } = api.service;
@@ -85,10 +88,14 @@ export function planApiServiceLeg(
     `set the APIService's caBundle to that CA and insecureSkipTLSVerify to false`,
     `verify: GET /apis/metrics.k8s.io/v1beta1/nodes through the API server lists every node, or put back what was changed`,
   ];
+  // No issuer is needed for what verifies already; one that cannot be chosen blocks the rest.
+  if (findings.length && source.blocked)
+    return { ...blocked(source, source.blocked), findings: [...findings, source.blocked] };
   return {
     state: findings.length ? 'ready' : 'done',
     servingNames,
-    issuer,
+    issuer: source.issuer,
+    issuerNotes: source.notes,
     findings,
     steps: findings.length ? steps : [],
     metricsApi: live?.answer,
@@ -113,8 +120,15 @@ function liveFindings(answer: MetricsApiAnswer, nodes: string[]): string[] {
     : [];
 }
 
-function blocked(issuer: ApiServiceLegPlan['issuer'], why: string): ApiServiceLegPlan {
-  return { state: 'blocked', servingNames: [], issuer, findings: [why], steps: [] };
+function blocked(source: IssuerDecision, why: string): ApiServiceLegPlan {
+  return {
+    state: 'blocked',
+    servingNames: [],
+    issuer: source.issuer,
+    issuerNotes: source.notes,
+    findings: [why],
+    steps: [],
+  };
 }
 
 function caBundleFindings(caBundle: string | undefined, now: Date): string[] {

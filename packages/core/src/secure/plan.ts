@@ -6,6 +6,7 @@ import {
   planApiServiceLeg,
 } from './apiservice-leg.ts';
 import type { ApproverLocation } from './approver-location.ts';
+import { type CertManagerFacts, chooseIssuer, type IssuerChoice } from './cert-manager-liveness.ts';
 import { type ExternalManager, externalManager } from './external-manager.ts';
 import { serverTlsBootstrapSteps } from './kubelet-bootstrap.ts';
 import { type KubeletLegPlan, type KubeletStatus, planKubeletLeg } from './kubelet-leg.ts';
@@ -22,7 +23,10 @@ export interface SecureInputs {
   /** The metrics-server container's command and args. */
   args: string[];
   apiService: ApiServiceSummary | undefined;
-  certManager: boolean;
+  /** cert-manager's CRD and its controllers' Leases, as read. */
+  certManager: CertManagerFacts;
+  /** --issuer (default auto: cert-manager only when it runs). */
+  issuer?: IssuerChoice | undefined;
   kubeadmKubeletConfigMap: string | undefined;
   kubelets: KubeletFacts[];
   /** What the metrics API answered through the aggregator (read-only), when it was asked. */
@@ -54,7 +58,7 @@ export function planSecureMetricsServer(i: SecureInputs): SecurePlan {
   const apiServiceLeg = planApiServiceLeg(
     i.apiService,
     servesOwn,
-    i.certManager,
+    chooseIssuer(i.certManager, i.issuer ?? 'auto', i.now),
     i.now,
     live,
     i.workload.name,

@@ -4,6 +4,7 @@ import {
   type MetricsApiAnswer,
   planApiServiceLeg,
 } from '../../src/secure/apiservice-leg.ts';
+import { OWN_CA_DECISION } from '../../src/secure/cert-manager-liveness.ts';
 import { serverTlsBootstrapSteps } from '../../src/secure/kubelet-bootstrap.ts';
 import { generateCa } from '../support/generated.ts';
 
@@ -20,7 +21,7 @@ const caPem = async (name: string, days: number) =>
 
 describe('the APIService leg', () => {
   it("is ready for the release manifest's APIService, with the names the aggregator dials", () => {
-    const plan = planApiServiceLeg(release, false, false, now);
+    const plan = planApiServiceLeg(release, false, OWN_CA_DECISION, now);
     expect(plan.state).toBe('ready');
     expect(plan.servingNames).toEqual([
       'metrics-server.kube-system.svc',
@@ -48,15 +49,26 @@ describe('the APIService leg', () => {
       "Secret kubectl-certs/kubectl-certs-metrics-server-ca, readable only by the approver that renews it: service account kubectl-certs/kubectl-certs-approver: no approver is installed, so approver install's defaults",
     ],
   ] as const)('says where the CA goes and who renews it (approver %s)', (_, approver, text) => {
-    const plan = planApiServiceLeg(release, false, false, now, undefined, undefined, approver);
+    const plan = planApiServiceLeg(release, false, OWN_CA_DECISION, now, undefined, undefined, approver);
     expect(plan.steps[0]).toContain(text);
     expect(plan.approver).toEqual(approver);
   });
 
-  it('uses cert-manager when it is installed', () => {
-    const plan = planApiServiceLeg(release, false, true, now);
-    expect(plan.issuer).toBe('cert-manager');
+  it('uses cert-manager when it is chosen, and says why', () => {
+    const plan = planApiServiceLeg(release, false, { issuer: 'cert-manager', notes: ['it runs'] }, now);
+    expect(plan).toMatchObject({ state: 'ready', issuer: 'cert-manager', issuerNotes: ['it runs'] });
     expect(plan.steps[0]).toMatch(/cert-manager Certificate .* cainjector annotation/);
+  });
+
+  it('is blocked when no issuer can be chosen, unless it verifies already', async () => {
+    const why = 'cannot tell whether cert-manager runs';
+    const undecided = { issuer: 'cert-manager' as const, notes: [], blocked: why };
+    const plan = planApiServiceLeg(release, false, undecided, now);
+    expect(plan).toMatchObject({ state: 'blocked', steps: [] });
+    expect(plan.findings.at(-1)).toBe(why);
+    const ca = await caPem('CN=metrics-ca', 30);
+    const verified = { ...release, insecureSkipTLSVerify: false, caBundle: bundle(ca) };
+    expect(planApiServiceLeg(verified, true, undecided, now).state).toBe('done');
   });
 
   it('is done with a valid CA in the caBundle, verification on and metrics-server serving its own certificate', async () => {
@@ -64,7 +76,7 @@ describe('the APIService leg', () => {
     const plan = planApiServiceLeg(
       { ...release, insecureSkipTLSVerify: false, caBundle: bundle(ca) },
       true,
-      false,
+      OWN_CA_DECISION,
       now,
     );
     expect(plan).toMatchObject({ state: 'done', findings: [], steps: [] });
@@ -90,7 +102,7 @@ describe('the APIService leg', () => {
   ])('objects that look right are done only with %s', async (_what, answer, findings) => {
     const ca = await caPem('CN=metrics-ca', 30);
     const api = { ...release, insecureSkipTLSVerify: false, caBundle: bundle(ca) };
-    const plan = planApiServiceLeg(api, true, false, now, { answer, nodes: ['a', 'b'] });
+    const plan = planApiServiceLeg(api, true, OWN_CA_DECISION, now, { answer, nodes: ['a', 'b'] });
     expect(plan.findings).toEqual(findings);
     expect(plan.state).toBe(findings.length ? 'ready' : 'done');
     expect(plan.metricsApi).toEqual(answer);
@@ -104,7 +116,12 @@ describe('the APIService leg', () => {
       /caBundle does not hold PEM certificates/,
     ],
   ])('is not done with %s', (_what, change, finding) => {
-    const plan = planApiServiceLeg({ ...release, insecureSkipTLSVerify: false, ...change }, true, false, now);
+    const plan = planApiServiceLeg(
+      { ...release, insecureSkipTLSVerify: false, ...change },
+      true,
+      OWN_CA_DECISION,
+      now,
+    );
     expect(plan.state).toBe('ready');
     expect(plan.findings).toEqual([expect.stringMatching(finding)]);
   });
@@ -115,7 +132,7 @@ describe('the APIService leg', () => {
     const plan = planApiServiceLeg(
       { ...release, insecureSkipTLSVerify: false, caBundle: bundle(ca) },
       true,
-      false,
+      OWN_CA_DECISION,
       later,
     );
     expect(plan.findings).toEqual([
@@ -135,7 +152,7 @@ describe('the APIService leg', () => {
       'APIService v1beta1.metrics.k8s.io has no spec.service: the API server serves it, not metrics-server',
     ],
   ])('is blocked with %s', (_what, api, finding) => {
-    expect(planApiServiceLeg(api, false, false, now)).toMatchObject({
+    expect(planApiServiceLeg(api, false, OWN_CA_DECISION, now)).toMatchObject({
       state: 'blocked',
       findings: [finding],
       steps: [],
