@@ -79,8 +79,9 @@ interface WatchResult {
 }
 
 /**
- * A watch connection quiet this long is closed and watched again (as client-node's Watch does; the
- * server ends it at timeoutSeconds, as client-go's reflector asks, and bookmarks keep it talking).
+ * A watch connection quiet this long is closed and watched again from the last resourceVersion
+ * (as client-node's Watch does); the server ends every watch at its timeoutSeconds (client-go's
+ * reflector asks for one too).
  */
 const QUIET_MS = 30_000;
 
