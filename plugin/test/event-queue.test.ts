@@ -116,6 +116,19 @@ describe('leading ended with Events queued: the decisions are written, so their 
     ]);
   });
 
+  it("a write still running when the flush's bound is over is told to stop (no further try)", async () => {
+    const q = new EventQueue();
+    let signal: AbortSignal | undefined;
+    await q.add((s) => {
+      signal = s;
+      return new Promise<void>(() => {});
+    }, 'csr-0 KubectlCertsApproved');
+    await settle();
+    expect(signal?.aborted).toBe(false);
+    await q.flush(50, 100);
+    expect([signal?.aborted, q.unwritten()]).toEqual([true, ['csr-0 KubectlCertsApproved']]);
+  });
+
   it('an Event added once the flush is over is not written, and named', async () => {
     const q = new EventQueue();
     await q.flush(60_000, 100);

@@ -7,8 +7,11 @@ import { apiError } from './support/fake-cluster.ts';
 class FakeLeases implements LeaseApi {
   lease: V1Lease | undefined;
   failing = false;
+  /** A call that never answers, as over a connection the API server holds. */
+  hanging: 'read' | 'replace' | undefined;
   beforeReplace: (() => Promise<void>) | undefined;
   async read(): Promise<V1Lease> {
+    if (this.hanging === 'read') await new Promise(() => {});
     if (this.failing) throw apiError(503, 'unavailable');
     if (!this.lease) throw apiError(404, 'leases "l" not found');
     return structuredClone(this.lease);
@@ -20,6 +23,7 @@ class FakeLeases implements LeaseApi {
   }
   async replace(_ns: string, _n: string, lease: V1Lease): Promise<V1Lease> {
     await this.beforeReplace?.();
+    if (this.hanging === 'replace') await new Promise(() => {});
     if (this.failing) throw apiError(503, 'unavailable');
     if (lease.metadata?.resourceVersion !== this.lease?.metadata?.resourceVersion)
       throw apiError(409, 'conflict');
@@ -171,8 +175,84 @@ describe('leading', () => {
     expect(events).toEqual([
       'became the leader (Lease kube-system/l, identity a)',
       'started',
+      'could not renew the Lease: HTTP 503: unavailable',
       'could not renew the Lease within 0.2s: no longer the leader',
       'stopped (leader: false)',
+    ]);
+  });
+
+  it.each<[string, 'read' | 'replace', number | undefined, string]>([
+    [
+      'a Lease read that never answers is a failed renewal, bounded by the renew deadline',
+      'read',
+      undefined,
+      'could not renew the Lease: reading the Lease kube-system/l: no answer within 0.2s (--leader-elect-renew-deadline)',
+    ],
+    [
+      'a Lease update that never answers is a failed renewal, bounded by the renew deadline',
+      'replace',
+      0,
+      'could not renew the Lease: writing the Lease kube-system/l: no answer within 0.2s (--leader-elect-renew-deadline)',
+    ],
+    [
+      'a shorter --request-timeout bounds each Lease call',
+      'replace',
+      50,
+      'could not renew the Lease: writing the Lease kube-system/l: no answer within 0.05s (--request-timeout)',
+    ],
+  ])('%s: leading ends, said in one line', async (_n, hanging, requestTimeoutMs, line) => {
+    const leases = new FakeLeases();
+    const events: string[] = [];
+    const fast = { leaseDurationMs: 300, renewDeadlineMs: 200, retryPeriodMs: 20 };
+    const elector = new LeaderElector(
+      leases,
+      {
+        namespace: 'kube-system',
+        name: 'l',
+        identity: 'a',
+        ...fast,
+        ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+      },
+      {
+        onStartedLeading: () => {
+          leases.hanging = hanging;
+        },
+        onStoppedLeading: () => events.push(`stopped (leader: ${elector.isLeader()})`),
+        log: (l) => events.push(l),
+      },
+    );
+    expect(await elector.run(new AbortController().signal)).toBe('lost');
+    expect(events.slice(1)).toEqual([
+      line,
+      expect.stringMatching(/^could not renew the Lease within 0\.2s: no longer the leader$/),
+      'stopped (leader: false)',
+    ]);
+  });
+
+  it('a follower whose Lease read hangs tries again, and leads once the API server answers', async () => {
+    const leases = new FakeLeases();
+    leases.hanging = 'read';
+    const log: string[] = [];
+    const stop = new AbortController();
+    const elector = new LeaderElector(
+      leases,
+      {
+        namespace: 'kube-system',
+        name: 'l',
+        identity: 'a',
+        leaseDurationMs: 300,
+        renewDeadlineMs: 200,
+        retryPeriodMs: 20,
+      },
+      { onStartedLeading: () => stop.abort(), onStoppedLeading: () => {}, log: (l) => log.push(l) },
+    );
+    const running = elector.run(stop.signal);
+    while (log.length === 0) await new Promise((r) => setTimeout(r, 10));
+    leases.hanging = undefined;
+    expect(await running).toBe('stopped');
+    expect(log.slice(0, 2)).toEqual([
+      'could not acquire the Lease: reading the Lease kube-system/l: no answer within 0.2s (--leader-elect-renew-deadline)',
+      'became the leader (Lease kube-system/l, identity a)',
     ]);
   });
 

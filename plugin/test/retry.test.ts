@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, DEFAULT_RETRY, isRetryable, withRetry } from '../src/kube/retry.ts';
+import { backoffMs, DEFAULT_RETRY, isRetryable, type RetryHooks, withRetry } from '../src/kube/retry.ts';
+import { isTimeout, RequestTimeout } from '../src/kube/timeout.ts';
 
 const httpError = (code: number, headers: Record<string, string> = {}) =>
   Object.assign(new Error(`HTTP ${code}`), { code, headers });
@@ -72,5 +73,59 @@ describe('withRetry', () => {
       }, fast),
     ).rejects.toThrow('HTTP 403');
     expect(calls).toBe(1);
+  });
+});
+
+describe("withRetry's hooks", () => {
+  const timeout = new RequestTimeout('reading x', 50);
+  it.each<[string, unknown[], RetryHooks, { calls: number; waits: number; value?: string }]>([
+    [
+      'a timeout is final by default (the caller decides: "cannot decide now")',
+      [timeout],
+      {},
+      { calls: 1, waits: 0 },
+    ],
+    [
+      'a caller may retry timeouts too',
+      [timeout, timeout],
+      { retryable: isTimeout },
+      { calls: 3, waits: 2, value: 'ok' },
+    ],
+    [
+      'onRetry is told of each wait, not of the final failure',
+      Array(9).fill(httpError(503)),
+      {},
+      { calls: fast.attempts, waits: fast.attempts - 1 },
+    ],
+  ])('%s', async (_n, failures, hooks, expected) => {
+    let calls = 0;
+    let waits = 0;
+    const value = await withRetry(
+      async () => {
+        calls++;
+        if (failures.length) throw failures.shift();
+        return 'ok';
+      },
+      fast,
+      { ...hooks, onRetry: () => waits++ },
+    ).catch(() => undefined);
+    expect({ calls, waits, ...(value ? { value } : {}) }).toEqual(expected);
+  });
+
+  it('an aborted signal ends the tries with the last failure', async () => {
+    const stop = new AbortController();
+    let n = 0;
+    await expect(
+      withRetry(
+        async () => {
+          n++;
+          stop.abort();
+          throw httpError(503);
+        },
+        fast,
+        { signal: stop.signal },
+      ),
+    ).rejects.toThrow('HTTP 503');
+    expect(n).toBe(1);
   });
 });

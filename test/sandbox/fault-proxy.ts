@@ -75,6 +75,8 @@ export async function startFaultProxy(
         },
         (up) => {
           res.writeHead(up.statusCode ?? 502, up.headers);
+          // As the API server does: a watch's headers go at once, not with its first event.
+          res.flushHeaders();
           up.pipe(res);
         },
       );

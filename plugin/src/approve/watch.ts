@@ -70,6 +70,7 @@ export function watchCsrs(
     },
     signal: s.signal,
     log: s.log,
+    timeoutMs: s.timeoutMs,
     ...(s.onLive ? { onLive: s.onLive } : {}),
   });
 }
@@ -114,6 +115,7 @@ export function watchNodes(kc: KubeConfig, cache: NodeCache, w: NodeWatch): Prom
     onLive: (live) => cache.live(live),
     signal,
     log,
+    timeoutMs,
   }).finally(() => cache.failed('listing Nodes: the watch of Nodes has stopped'));
 }
 

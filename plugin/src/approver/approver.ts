@@ -21,9 +21,11 @@ import {
   withoutManagedFields,
 } from '../kube/csr-objects.ts';
 import { NodeCache } from '../kube/node-cache.ts';
+import { DEFAULT_RETRY } from '../kube/retry.ts';
 import { readServedChain } from '../kube/tls-probe.ts';
 import { runWatchLoop } from '../kube/watch-loop.ts';
 import { EVENT_FLUSH_MAX, EVENT_FLUSH_MS, EventQueue } from './event-queue.ts';
+import { writeEvent } from './event-write.ts';
 import { EVENT_NAMESPACE, eventFor } from './events.ts';
 import { serveHttp } from './http-server.ts';
 import { IssuedExpiry } from './issued-expiry.ts';
@@ -77,7 +79,8 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     () => decider?.busy() ?? false,
   );
 
-  const elector: LeaderElector = new LeaderElector(leaseApi(kc), s.lease, {
+  const lease = { ...s.lease, requestTimeoutMs: s.timeoutMs };
+  const elector: LeaderElector = new LeaderElector(leaseApi(kc), lease, {
     onStartedLeading: () => {
       metrics.leader.set(1);
       decider = new WatchDecider(client, {
@@ -104,6 +107,12 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
 
   // Events wait while approvals are being written: decisions first, their reports right after.
   const events = new EventQueue(() => decider?.busy() ?? false);
+  // An Event is tried again with the decider's backoff, until written or the queue's flush ends.
+  const eventWrites = {
+    timeoutMs: s.timeoutMs,
+    retry: { attempts: Number.POSITIVE_INFINITY, baseMs: s.tuning.retryBaseMs, maxMs: s.tuning.retryMaxMs },
+    log: s.log,
+  };
   const onRow = (row: ReportItem, item: CsrItem): Promise<void> | undefined => {
     metrics.recordRow(row, Date.now());
     s.onItem(row);
@@ -114,11 +123,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     if (event) lastEvent.set(item.request.name, key as string);
     if (event)
       return events.add(
-        () =>
-          client.createEvent(EVENT_NAMESPACE, event).then(
-            () => {},
-            (e) => s.log(`recording an Event for ${row.name}: ${firstLine(e)}`),
-          ),
+        (signal) => writeEvent(client, event, row.name, eventWrites, signal),
         `${row.name} ${event.reason}`,
       );
   };
@@ -182,6 +187,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     },
     signal,
     log: s.log,
+    timeoutMs: s.timeoutMs,
   });
   const prober = new KubeletProber(readServedChain, s.kubeletProbe, {
     selfSigned: (node, v) => metrics.selfSigned.set({ node }, v ? 1 : 0),
@@ -299,9 +305,17 @@ async function renewServingLoop(
           s.log(
             `metrics-server TLS: ${round.step.action}: ${round.step.reason}; wrote ${round.wrote.join(', ')}`,
           );
-          await client
-            .createEvent(EVENT_NAMESPACE, renewalEvent(round, s.lease.identity, now))
-            .catch((e) => s.log(`recording an Event for the metrics-server TLS renewal: ${firstLine(e)}`));
+          // One try: its name is generated, so a retry of a write that landed late would be a second Event.
+          await writeEvent(
+            client,
+            renewalEvent(round, s.lease.identity, now),
+            'the metrics-server TLS renewal',
+            {
+              timeoutMs: s.timeoutMs,
+              retry: { ...DEFAULT_RETRY, attempts: 1 },
+              log: s.log,
+            },
+          );
         }
       } catch (e) {
         metrics.apiError('metrics_server_renewal', e);

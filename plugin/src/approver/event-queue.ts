@@ -14,9 +14,11 @@ export const EVENT_FLUSH_MAX = 500;
 /** How often a queue held back by busy approvals looks again. */
 const BUSY_POLL_MS = 50;
 
-type Write = () => Promise<void>;
+/** One Event write; `signal` aborts once the flush's bound is over (no further try then). */
+type Write = (signal: AbortSignal) => Promise<void>;
 interface Queued {
   write: Write;
+  stop: AbortController;
   done: () => void;
   /** What the Event is of, for the log when it is not written (e.g. "csr-a KubectlCertsApproved"). */
   what: string;
@@ -58,7 +60,9 @@ export class EventQueue {
       return Promise.resolve();
     }
     if (!this.wake) this.drained = new Promise((r) => (this.wake = r));
-    const done = new Promise<void>((resolve) => this.waiting.push({ write, done: resolve, what }));
+    const done = new Promise<void>((resolve) =>
+      this.waiting.push({ write, stop: new AbortController(), done: resolve, what }),
+    );
     const full = this.waiting.length >= this.max;
     // Its caller waits for it (the decider holds a write slot meanwhile): it and all before it go now.
     if (full) this.mustWrite = this.waiting.length;
@@ -82,6 +86,7 @@ export class EventQueue {
     this.closed = true;
     // Still running: sent, but not known to be written. Every waiting caller is let go.
     const left = [...this.running, ...this.waiting.splice(0)];
+    for (const q of this.running) q.stop.abort();
     this.running.clear();
     this.dropped.push(...left.map((q) => q.what));
     for (const q of left) q.done();
@@ -104,7 +109,7 @@ export class EventQueue {
       if (this.budget !== undefined) this.budget--;
       this.running.add(next);
       void next
-        .write()
+        .write(next.stop.signal)
         .catch(() => {})
         .finally(() => {
           if (!this.running.delete(next)) return; // flushed meanwhile: already reported

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Lease } from '@kubernetes/client-node';
 import { V1MicroTime } from '@kubernetes/client-node';
+import { firstLine } from '../approve/report-item.ts';
+import { withTimeout } from '../kube/timeout.ts';
 
 /** client-go's leaderelection.LeaderElectionConfig, with its usual defaults. */
 export interface LeaseSettings {
@@ -14,6 +16,8 @@ export interface LeaseSettings {
   renewDeadlineMs: number;
   /** Time between tries (jittered by 1.2 as client-go's JitterFactor, while acquiring). */
   retryPeriodMs: number;
+  /** --request-timeout: each Lease call is bounded by it and by renewDeadline (0 or absent: renewDeadline). */
+  requestTimeoutMs?: number;
 }
 
 export const DEFAULT_LEASE_TIMING = {
@@ -60,6 +64,8 @@ export class LeaderElector {
   private lastRenew = 0;
   private leading = false;
   private holder = '';
+  /** The last failure logged: the same one again (every retry period) is not. */
+  private lastFailure = '';
 
   constructor(api: LeaseApi, s: LeaseSettings, hooks: LeaderHooks, now: () => number = Date.now) {
     this.api = api;
@@ -122,10 +128,10 @@ export class LeaderElector {
     };
     let current: V1Lease;
     try {
-      current = await this.api.read(namespace, name);
+      current = await this.bounded(this.api.read(namespace, name), 'reading');
     } catch (e) {
       if ((e as { code?: number }).code !== 404) {
-        this.hooks.onError?.('lease_get', e);
+        this.failed('lease_get', e);
         return false;
       }
       return this.write(() =>
@@ -146,7 +152,10 @@ export class LeaderElector {
       if (holder) this.hooks.onNewLeader?.(holder);
     }
     const expires = this.observed.at + (spec.leaseDurationSeconds ?? 0) * 1000;
-    if (holder !== '' && holder !== identity && expires > now) return false;
+    if (holder !== '' && holder !== identity && expires > now) {
+      this.lastFailure = '';
+      return false;
+    }
     const transitions = spec.leaseTransitions ?? 0;
     return this.write(() =>
       this.api.replace(namespace, name, {
@@ -163,7 +172,7 @@ export class LeaderElector {
 
   private async write(call: () => Promise<V1Lease>): Promise<boolean> {
     try {
-      const written = await call();
+      const written = await this.bounded(call(), 'writing');
       const spec = written.spec ?? {};
       this.observed = {
         spec: JSON.stringify([spec.holderIdentity, spec.renewTime, spec.leaseDurationSeconds]),
@@ -171,35 +180,63 @@ export class LeaderElector {
       };
       this.lastRenew = this.now();
       this.holder = this.s.identity;
+      this.lastFailure = '';
       return true;
     } catch (e) {
       // 409: another replica wrote first; it holds the lease now.
-      if ((e as { code?: number }).code !== 409) this.hooks.onError?.('lease_update', e);
+      if ((e as { code?: number }).code !== 409) this.failed('lease_update', e);
       return false;
     }
+  }
+
+  /**
+   * A Lease call that cannot outlast the renew deadline (as client-go's, whose leader-election
+   * client times out there): a hung connection is a failed try, and leading ends in time.
+   */
+  private bounded<T>(call: Promise<T>, doing: string): Promise<T> {
+    const { renewDeadlineMs, requestTimeoutMs = 0 } = this.s;
+    const byFlag = requestTimeoutMs > 0 && requestTimeoutMs < renewDeadlineMs;
+    return withTimeout(
+      call,
+      byFlag ? requestTimeoutMs : renewDeadlineMs,
+      `${doing} the Lease ${this.s.namespace}/${this.s.name}`,
+      byFlag ? '--request-timeout' : '--leader-elect-renew-deadline',
+    );
+  }
+
+  /** Counted, and logged in one line unless it is the same failure as the last one. */
+  private failed(operation: string, e: unknown): void {
+    this.hooks.onError?.(operation, e);
+    const line = firstLine(e);
+    if (line !== this.lastFailure)
+      this.hooks.log(`could not ${this.leading ? 'renew' : 'acquire'} the Lease: ${line}`);
+    this.lastFailure = line;
   }
 
   /** ReleaseOnCancel: clear the holder so that a follower need not wait for the lease to expire. */
   private async release(): Promise<void> {
     const { namespace, name, identity } = this.s;
     try {
-      const current = await this.api.read(namespace, name);
+      const current = await this.bounded(this.api.read(namespace, name), 'reading');
       if (current.spec?.holderIdentity !== identity) return;
       const now = micro(this.now());
-      await this.api.replace(namespace, name, {
-        ...current,
-        spec: {
-          ...current.spec,
-          holderIdentity: '',
-          leaseDurationSeconds: 1,
-          renewTime: now,
-          acquireTime: now,
-        },
-      });
+      await this.bounded(
+        this.api.replace(namespace, name, {
+          ...current,
+          spec: {
+            ...current.spec,
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            renewTime: now,
+            acquireTime: now,
+          },
+        }),
+        'releasing',
+      );
       this.hooks.log(`released the Lease ${namespace}/${name}`);
     } catch (e) {
       this.hooks.onError?.('lease_update', e);
-      this.hooks.log(`could not release the Lease (it expires by itself): ${(e as Error).message}`);
+      this.hooks.log(`could not release the Lease (it expires by itself): ${firstLine(e)}`);
     }
   }
 }

@@ -21,6 +21,8 @@ import {
 } from '@kubectl-certs/core';
 import type { CoreV1Event, KubeConfig, V1APIService, V1Secret } from '@kubernetes/client-node';
 import { mergePatch } from '../kube/merge-patch.ts';
+import { requestJson } from '../kube/raw-api.ts';
+import { withRetry } from '../kube/retry.ts';
 import { serverSideApply } from '../kube/server-side-apply.ts';
 import { withTimeout } from '../kube/timeout.ts';
 import { approverEvent } from './events.ts';
@@ -56,27 +58,33 @@ function readable(pem: string): CertificateInfo | undefined {
   }
 }
 
+const secretPath = (namespace: string, name: string) =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
+const apiServicePath = (name: string) =>
+  `/apis/apiregistration.k8s.io/v1/apiservices/${encodeURIComponent(name)}`;
+
 /**
  * One round of renewal: reads the CA Secret (absent: `secure metrics-server` made no CA here, so
  * there is nothing to keep), the serving Secret and the APIService it names, asks core for the next
  * step and writes it. Decisions are core's (nextRenewalStep); this only reads and writes. Errors
- * are thrown (the caller counts and logs them; the next round tries again).
+ * are thrown (the caller counts and logs them; the next round tries again). The reads, every
+ * round, go over raw-api.ts (each bounded and retried on 429/5xx); the writes, only when a step
+ * is due, through the one server-side apply and merge patch.
  */
 export async function renewServingRound(
   kc: KubeConfig,
   s: ServingRenewalSettings,
   now: Date,
 ): Promise<RenewalRound | undefined> {
-  const k8s = await import('@kubernetes/client-node');
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const t = <T>(p: Promise<T>, what: string) => withTimeout(p, s.timeoutMs, what);
+  const read = <T>(path: string, what: string) =>
+    withRetry(() => withTimeout(requestJson<T>(kc, 'GET', path), s.timeoutMs, what));
   const absent = <T>(p: Promise<T>) =>
     p.catch((e: unknown) => {
       if ((e as { code?: unknown }).code === 404) return undefined;
       throw e;
     });
   const caSec = await absent(
-    t(core.readNamespacedSecret({ name: CA_SECRET_NAME, namespace: s.namespace }), `reading the CA Secret`),
+    read<V1Secret>(secretPath(s.namespace, CA_SECRET_NAME), `reading the CA Secret`),
   );
   if (!caSec) return undefined;
   const annotations = caSec.metadata?.annotations ?? {};
@@ -89,18 +97,15 @@ export async function renewServingRound(
   const ca: PemKeyPair = { cert: text(caSec.data?.['tls.crt']), key: text(caSec.data?.['tls.key']) };
   const previousCaCert = text(caSec.data?.[PREVIOUS_CA_KEY]) || undefined;
   const rotatedAt = annotations[ROTATED_AT_ANNOTATION];
-  const apiService = (await t(
-    kc.makeApiClient(k8s.ApiregistrationV1Api).readAPIService({ name: apiServiceName }),
+  const apiService = await read<V1APIService>(
+    apiServicePath(apiServiceName),
     `reading APIService ${apiServiceName}`,
-  )) as V1APIService;
+  );
   const service = apiService.spec?.service;
   if (!service?.name || !service.namespace)
     throw new Error(`APIService ${apiServiceName} has no spec.service`);
-  const servingSec: V1Secret | undefined = await absent(
-    t(
-      core.readNamespacedSecret({ name: servingName, namespace: servingNs }),
-      `reading Secret ${servingNs}/${servingName}`,
-    ),
+  const servingSec = await absent(
+    read<V1Secret>(secretPath(servingNs, servingName), `reading Secret ${servingNs}/${servingName}`),
   );
   const servingNames = apiServiceServingNames({ namespace: service.namespace, name: service.name });
   const current = parseCertificate(ca.cert);

@@ -27,14 +27,31 @@ export function backoffMs(e: unknown, attempt: number, o: RetryOptions): number 
   return Math.min(o.baseMs * 2 ** attempt * (0.5 + Math.random() / 2), o.maxMs);
 }
 
-/** Runs `call`, retrying 429/5xx up to `attempts` times in all. */
-export async function withRetry<T>(call: () => Promise<T>, o: RetryOptions = DEFAULT_RETRY): Promise<T> {
+/** What a caller may change about retrying: which failures, what it says, when to stop. */
+export interface RetryHooks {
+  retryable?: (e: unknown) => boolean;
+  /** Before each wait: the failure and how long until the next try. */
+  onRetry?: (e: unknown, waitMs: number) => void;
+  /** Aborted: no further try (the last failure is thrown). */
+  signal?: AbortSignal;
+}
+
+/** Runs `call`, retrying 429/5xx (or what `h.retryable` says) up to `attempts` times in all. */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  o: RetryOptions = DEFAULT_RETRY,
+  h: RetryHooks = {},
+): Promise<T> {
+  const retryable = h.retryable ?? isRetryable;
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
     } catch (e) {
-      if (!isRetryable(e) || attempt + 1 >= o.attempts) throw e;
-      await sleep(backoffMs(e, attempt, o));
+      if (!retryable(e) || attempt + 1 >= o.attempts || h.signal?.aborted) throw e;
+      const ms = backoffMs(e, attempt, o);
+      h.onRetry?.(e, ms);
+      await sleep(ms, undefined, h.signal ? { signal: h.signal } : {}).catch(() => {});
+      if (h.signal?.aborted) throw e;
     }
   }
 }

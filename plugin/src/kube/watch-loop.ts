@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { openStream } from './raw-api.ts';
+import { RequestTimeout } from './timeout.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -17,6 +18,8 @@ export interface WatchLoop<T> {
   onLive?(live: boolean): void;
   signal: AbortSignal;
   log: (line: string) => void;
+  /** --request-timeout: how long a watch request may wait for its answer's headers (0 or absent: QUIET_MS). */
+  timeoutMs?: number;
 }
 
 /**
@@ -75,7 +78,11 @@ interface WatchResult {
   error?: unknown;
 }
 
-/** A watch connection quiet this long is closed and watched again (as client-node's Watch does). */
+/**
+ * A watch connection quiet this long is closed and watched again from the last resourceVersion
+ * (as client-node's Watch does); the server ends every watch at its timeoutSeconds (client-go's
+ * reflector asks for one too).
+ */
 const QUIET_MS = 30_000;
 
 /**
@@ -96,6 +103,13 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
   });
   const stop = new AbortController();
   const abort = () => stop.abort();
+  // A request held before its headers is a failed try (logged, watched again with backoff).
+  const connectMs = loop.timeoutMs || QUIET_MS;
+  let connectTimedOut = false;
+  const connecting = setTimeout(() => {
+    connectTimedOut = true;
+    stop.abort();
+  }, connectMs);
   signal.addEventListener('abort', abort, { once: true });
   let last = rv;
   let gone = false;
@@ -123,6 +137,7 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
     .then(
       (res) =>
         new Promise<WatchResult>((resolve) => {
+          clearTimeout(connecting);
           loop.onLive?.(true);
           let quiet = false;
           let rest = '';
@@ -153,9 +168,17 @@ function watchOnce<T extends { metadata?: { resourceVersion?: string } }>(
         }),
     )
     .catch((err: unknown) => {
+      clearTimeout(connecting);
       signal.removeEventListener('abort', abort);
       const status = (err as { code?: unknown }).code;
-      return { rv: last, gone: status === 410, ...(signal.aborted ? {} : { error: err }) };
+      const error = connectTimedOut
+        ? new RequestTimeout(
+            `watching ${loop.what}`,
+            connectMs,
+            loop.timeoutMs ? undefined : 'the bound of a quiet watch',
+          )
+        : err;
+      return { rv: last, gone: status === 410, ...(signal.aborted ? {} : { error }) };
     });
 }
 
