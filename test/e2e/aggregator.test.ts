@@ -50,6 +50,8 @@ const metricsServerDeployment = {
     template: {
       metadata: { labels: { 'k8s-app': 'metrics-server' } },
       spec: {
+        // The release manifest's ServiceAccount (exposeStandIn made it): the kubelets let it get nodes/metrics.
+        serviceAccountName: 'metrics-server',
         containers: [
           {
             name: 'metrics-server',

@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual, promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,12 @@ import { apiCall } from '../sandbox/api.ts';
 import { Cluster } from '../sandbox/cluster.ts';
 import { startFaultProxy } from '../sandbox/fault-proxy.ts';
 import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
-import { exposeStandIn, RELEASE_ARGS, releaseDeployment } from '../sandbox/metrics-server-stage.ts';
+import {
+  exposeStandIn,
+  RELEASE_ARGS,
+  releaseDeployment,
+  releaseIdentity,
+} from '../sandbox/metrics-server-stage.ts';
 import type { MetricsServerStandIn } from '../sandbox/metrics-server-standin.ts';
 import { waitFor } from '../sandbox/processes.ts';
 import { RealNode } from '../sandbox/real-node.ts';
@@ -327,11 +333,16 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
       }
       return d;
     };
+    const forbidden = 'request failed, status: "403 Forbidden"';
     const cases: {
       name: string;
       deployment?: object;
+      /** false: the ServiceAccount without the release's ClusterRoleBinding system:metrics-server. */
+      rbac?: false;
       listed: string[];
       omitted: () => Record<string, string>;
+      /** What each kubelet logs (its webhook's decision). */
+      kubeletLog?: string;
     }[] = [
       {
         name: 'as --apply left it (kube-root-ca.crt at the CA flag): ms-boot verified, self-signed ms-self left out in Go words',
@@ -377,7 +388,36 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
         listed: ['ms-boot'],
         omitted: () => ({ 'ms-self': ipSans() }),
       },
+      {
+        name: 'without the ClusterRoleBinding: each kubelet answers 403 (its webhook asked the API server), no node is scraped',
+        deployment: variant(RELEASE_ARGS),
+        rbac: false,
+        listed: [],
+        omitted: () => ({ 'ms-boot': forbidden, 'ms-self': forbidden }),
+        kubeletLog:
+          'Forbidden (user=system:serviceaccount:kube-system:metrics-server, verb=get, resource=nodes, subresource=metrics)',
+      },
     ];
+    const [serviceAccount, , binding] = releaseIdentity();
+    const bindingPath = '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/system:metrics-server';
+    /**
+     * The ServiceAccount made again: a new UID, so a new identity to the kubelets, which cache the
+     * webhook's decisions for the old one (allowed: 5 minutes, denied: 30 seconds). Its pods
+     * restarted, as their token (the old account's Secret) is gone with it.
+     */
+    const renewServiceAccount = async () => {
+      await apiCall(cluster.admin, 'DELETE', '/api/v1/namespaces/kube-system/serviceaccounts/metrics-server');
+      await apiCall(cluster.admin, 'POST', '/api/v1/namespaces/kube-system/serviceaccounts', serviceAccount);
+      await kubectl(['rollout', 'restart', '-n', 'kube-system', 'deployment/metrics-server']);
+      await kubectl([
+        'rollout',
+        'status',
+        '-n',
+        'kube-system',
+        'deployment/metrics-server',
+        '--timeout=150s',
+      ]);
+    };
 
     it.each(cases)('$name', async (c) => {
       await apply([
@@ -389,6 +429,10 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
         },
       ]);
       if (c.deployment) await kubectl(['replace', '-f', '-'], stringify(c.deployment));
+      if (c.rbac === false) {
+        await apiCall(cluster.admin, 'DELETE', bindingPath);
+        await renewServiceAccount();
+      }
       // Through the real aggregator, as kubectl top node asks; the stand-in reads the template once a second.
       const answer = async () => ({
         listed: (
@@ -404,15 +448,107 @@ describe('kubectl certs secure metrics-server --apply (the kubelet leg, on real 
       });
       const want = { listed: c.listed, omitted: c.omitted() };
       let got: Awaited<ReturnType<typeof answer>> | undefined;
+      try {
+        // A node is listed from its kubelet's second sample (CPU is a rate): about 10 s apart.
+        await waitFor(
+          'the stand-in to scrape as the Deployment says',
+          async () => {
+            got = await answer();
+            return isDeepStrictEqual(got, want);
+          },
+          { timeoutMs: 40_000 },
+        ).catch(() => {});
+        expect(got).toEqual(want);
+        for (const n of c.kubeletLog ? nodes : [])
+          expect(readFileSync(join(n.dir, 'logs', 'kubelet.log'), 'utf8')).toContain(c.kubeletLog);
+      } finally {
+        if (c.rbac === false) {
+          await apiCall(
+            cluster.admin,
+            'POST',
+            '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+            binding,
+          );
+          await renewServiceAccount();
+        }
+      }
+    });
+
+    it('reports each node as metrics-server does: CPU the rate between two kubelet samples, memory the working set', async () => {
+      await kubectl(['replace', '-f', '-'], stringify(variant(RELEASE_ARGS)));
+      type Item = {
+        metadata: { name: string };
+        timestamp: string;
+        window: string;
+        usage: Record<string, string>;
+      };
+      const units: Record<string, number> = {
+        n: 1e-9,
+        u: 1e-6,
+        m: 1e-3,
+        '': 1,
+        Ki: 2 ** 10,
+        Mi: 2 ** 20,
+        Gi: 2 ** 30,
+      };
+      const amount = (q: string) => {
+        const [, n, unit] = q.match(/^(\d+)(n|u|m|Ki|Mi|Gi|)$/) ?? [];
+        return Number(n) * (units[unit ?? 'none'] ?? Number.NaN);
+      };
+      /** The kubelet's own sample now, through the node proxy: its memory and its time as metav1.Time says it. */
+      const sample = async (node: string) => {
+        const r = await apiCall<string>(cluster.admin, 'GET', `/api/v1/nodes/${node}/proxy/metrics/resource`);
+        const [, bytes, ms] = r.match(/^node_memory_working_set_bytes (\S+) (\d+)$/m) ?? [];
+        return { bytes: Number(bytes), at: `${new Date(Number(ms)).toISOString().slice(0, 19)}Z` };
+      };
+      // The answer's memory is the working set of the kubelet's sample of that second; the kubelet
+      // may make more than one a second, so compared until one answer and one sample are the same.
+      let compared: { node: string; cores: number; bytes: number; kubeletBytes: number; window: string }[] =
+        [];
+      const same = () => compared.length === 2 && compared.every((c) => c.bytes === c.kubeletBytes);
       await waitFor(
-        'the stand-in to scrape as the Deployment says',
+        "the answer on each node's sample of now",
         async () => {
-          got = await answer();
-          return isDeepStrictEqual(got, want);
+          const { items } = await apiCall<{ items: Item[] }>(
+            cluster.admin,
+            'GET',
+            '/apis/metrics.k8s.io/v1beta1/nodes',
+          );
+          compared = [];
+          for (const i of items) {
+            const s = await sample(i.metadata.name);
+            if (s.at !== i.timestamp) return false;
+            compared.push({
+              node: i.metadata.name,
+              cores: amount(i.usage.cpu ?? ''),
+              bytes: amount(i.usage.memory ?? ''),
+              kubeletBytes: s.bytes,
+              window: i.window,
+            });
+          }
+          return same();
         },
-        { timeoutMs: 20_000 },
+        { timeoutMs: 40_000 },
       ).catch(() => {});
-      expect(got).toEqual(want);
+      expect(compared.map((c) => c.node).sort()).toEqual(['ms-boot', 'ms-self']);
+      for (const c of compared) {
+        expect(c.bytes).toBe(c.kubeletBytes);
+        // A rate: above zero and at most every core of this machine (the nodes share it); a cumulative counter is far above.
+        expect(c.cores).toBeGreaterThan(0);
+        expect(c.cores).toBeLessThanOrEqual(cpus().length);
+        // Go's Duration text; it can be well under a second: the stand-in scrapes on request, and the
+        // kubelet sometimes has a new sample for a request soon after the last.
+        expect(c.window).toMatch(/^(\d+m)?\d+(\.\d+)?(ms|s)$/);
+      }
+      // The real kubectl reads the same answer through the aggregator.
+      const top = await kubectl(['top', 'node', '--no-headers']);
+      expect(
+        top
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(/\s+/)[0])
+          .sort(),
+      ).toEqual(['ms-boot', 'ms-self']);
     });
   });
 

@@ -31,6 +31,8 @@ export interface PodSpec {
 
 /** Where the ServiceAccount admission plugin mounts the token volume, whose ca.crt is the cluster CA. */
 export const SERVICE_ACCOUNT_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
+/** The token beside it: what client-go's in-cluster config reads. */
+export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 export type FileRead = { text: string } | { reason: string };
 

@@ -74,11 +74,15 @@ export function kubeletTarget(
   return { host, port: f.useNodeStatusPort && statusPort !== 0 ? statusPort : f.port };
 }
 
-export interface KubeletTls {
+/** How metrics-server's client meets a kubelet: the TLS it verifies, and who it says it is. */
+export interface KubeletClient {
   /** The CA the kubelet's serving certificate must chain to; undefined: --kubelet-insecure-tls. */
   ca?: string;
-  /** How the stand-in authenticates to the kubelet (a client certificate of the cluster CA). */
-  client: { cert: string; key: string };
+  /**
+   * Its in-cluster identity: a token of its ServiceAccount, which the kubelet's webhook checks
+   * with the API server (TokenReview, then a SubjectAccessReview for nodes/metrics).
+   */
+  token: string;
 }
 
 /** OpenSSL's verdicts that Go words as an unknown authority. */
@@ -122,14 +126,13 @@ function dialError(e: NodeJS.ErrnoException, host: string, port: number): string
 }
 
 /** A TLS connection to the kubelet that metrics-server would go on with, or its reason not to. */
-function dial(target: { host: string; port: number }, tls: KubeletTls): Promise<TLSSocket> {
+function dial(target: { host: string; port: number }, tls: KubeletClient): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = connect({
       host: target.host,
       port: target.port,
       ...(isIP(target.host) ? {} : { servername: target.host }),
       ...(tls.ca ? { ca: tls.ca } : {}),
-      ...tls.client,
       // Decided below, in Go's order, before a byte of the request is sent.
       rejectUnauthorized: false,
       timeout: 10_000,
@@ -148,13 +151,13 @@ function dial(target: { host: string; port: number }, tls: KubeletTls): Promise<
   });
 }
 
-/** GET `path` from the kubelet at `target` as metrics-server would: its JSON, or metrics-server's reason. */
-export async function kubeletGet<T>(
+/** GET `path` from the kubelet at `target` as metrics-server would: the body, or metrics-server's reason. */
+export async function kubeletGet(
   target: { host: string; port: number },
-  tls: KubeletTls,
+  client: KubeletClient,
   path: string,
-): Promise<T> {
-  const socket = await dial(target, tls);
+): Promise<string> {
+  const socket = await dial(target, client);
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -162,16 +165,17 @@ export async function kubeletGet<T>(
         port: target.port,
         path,
         createConnection: () => socket,
-        headers: { Accept: 'application/json' },
+        headers: { Authorization: `Bearer ${client.token}` },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           socket.destroy();
+          // metrics-server's words: the status only; the kubelet's reason (its body) is in the kubelet's log.
           if (res.statusCode !== 200)
             reject(new Error(`request failed, status: "${res.statusCode} ${res.statusMessage}"`));
-          else resolve(JSON.parse(Buffer.concat(chunks).toString()) as T);
+          else resolve(Buffer.concat(chunks).toString());
         });
       },
     );

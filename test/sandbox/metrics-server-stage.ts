@@ -48,9 +48,10 @@ export interface ExposedStandIn {
 /**
  * The stand-in where metrics-server's pods would be: bound to `node`'s host end of its veth,
  * serving a certificate of its own CA, behind metrics-server's selector-less Service and the
- * Endpoints naming it; it scrapes the kubelets as kube-system/metrics-server's Deployment says,
- * once there is one (through the node proxy until then); with `apiService`, the release manifest's APIService too
- * (insecureSkipTLSVerify: true).
+ * Endpoints naming it, with the release manifest's ServiceAccount and its right to scrape
+ * (`releaseIdentity`); it scrapes the kubelets as kube-system/metrics-server's Deployment says,
+ * once there is one (through the node proxy until then); with `apiService`, the release
+ * manifest's APIService too (insecureSkipTLSVerify: true).
  */
 export async function exposeStandIn(
   cluster: Cluster,
@@ -66,13 +67,9 @@ export async function exposeStandIn(
     serving,
     frontProxyCa: readFileSync(join(cluster.dir, 'pki', 'front-proxy-ca.crt'), 'utf8'),
     admin: cluster.admin,
-    // The API server's own kubelet client certificate: the kubelets trust the cluster CA and let system:masters in.
-    kubeletClient: {
-      cert: readFileSync(join(cluster.dir, 'pki', 'apiserver-kubelet-client.crt'), 'utf8'),
-      key: readFileSync(join(cluster.dir, 'pki', 'apiserver-kubelet-client.key'), 'utf8'),
-    },
   });
   const post = (path: string, body: object) => apiCall(cluster.admin, 'POST', path, body);
+  for (const o of releaseIdentity()) await post(collectionPath(o), o);
   await post(`/api/v1/namespaces/${NS}/services`, {
     apiVersion: 'v1',
     kind: 'Service',
@@ -93,6 +90,41 @@ export async function exposeStandIn(
       metricsApiService({ insecureSkipTLSVerify: true }),
     );
   return { standIn, pki, ownCa, serving };
+}
+
+/**
+ * Who metrics-server is to the kubelets, from its release manifest (v0.7 components.yaml): the
+ * ServiceAccount, the ClusterRole system:metrics-server (the kubelets' webhook asks for get
+ * nodes/metrics; the API server's part reads pods and nodes) and its ClusterRoleBinding.
+ */
+export function releaseIdentity(): [ServiceAccount: object, ClusterRole: object, ClusterRoleBinding: object] {
+  const rbac = 'rbac.authorization.k8s.io';
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: NAME, namespace: NS, labels } },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: `system:${NAME}`, labels },
+      rules: [
+        { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list', 'watch'] },
+      ],
+    },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `system:${NAME}`, labels },
+      roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: `system:${NAME}` },
+      subjects: [{ kind: 'ServiceAccount', name: NAME, namespace: NS }],
+    },
+  ];
+}
+
+/** Where the API server creates an object of the release manifest's kinds. */
+function collectionPath(o: object): string {
+  const { kind } = o as { kind: string };
+  if (kind === 'ServiceAccount') return `/api/v1/namespaces/${NS}/serviceaccounts`;
+  return `/apis/rbac.authorization.k8s.io/v1/${kind.toLowerCase()}s`;
 }
 
 /** metrics-server's APIService, `v1beta1.metrics.k8s.io`, with its TLS as given (`caBundle` in PEM). */
@@ -210,6 +242,7 @@ export function releaseDeployment(): object {
         spec: {
           // The nodes have no CNI: they stay NotReady (tainted), and pods use the node's network.
           hostNetwork: true,
+          serviceAccountName: NAME,
           tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule' }],
           containers: [
             {
