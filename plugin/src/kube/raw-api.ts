@@ -24,14 +24,22 @@ export class ApiHttpError extends Error {
  * deserialised by its type map into model classes) and twice the memory while a list page is
  * parsed. The agent is client-node's cached one, kept alive (client-node makes it without).
  */
+/**
+ * A call's socket silent this long is destroyed. Callers bound their own waits (--request-timeout,
+ * 30s by default) and give up on the promise, not the request: without this, each call given up on
+ * while the API server hangs would keep its socket open until the server or TCP closed it.
+ */
+export const ABANDONED_CALL_MS = 120_000;
+
 export async function requestJson<T>(
   kc: KubeConfig,
   method: string,
   path: string,
   body?: unknown,
+  silentMs = ABANDONED_CALL_MS,
 ): Promise<T> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  const res = await send(kc, method, path, payload);
+  const res = await send(kc, method, path, payload, undefined, silentMs);
   const text = await readAll(res);
   const code = res.statusCode ?? 0;
   if (code < 200 || code > 299) throw new ApiHttpError(code, text, res.headers as Record<string, string>);
@@ -61,6 +69,7 @@ async function send(
   path: string,
   payload: string | undefined,
   signal?: AbortSignal,
+  silentMs?: number,
 ): Promise<IncomingMessage> {
   const server = kc.getCurrentCluster()?.server ?? '';
   const opts: RequestOptions = { method, headers: {} };
@@ -81,7 +90,18 @@ async function send(
           : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }),
       },
     });
-    req.on('response', resolve);
+    let answer: IncomingMessage | undefined;
+    if (silentMs)
+      req.setTimeout(silentMs, () => {
+        const silent = new Error(`${method} ${url.pathname}: the socket was silent for ${silentMs / 1000}s`);
+        // After the headers, the answer is what its reader waits on: it gets the reason.
+        if (answer) answer.destroy(silent);
+        else req.destroy(silent);
+      });
+    req.on('response', (res) => {
+      answer = res;
+      resolve(res);
+    });
     req.on('error', reject);
     req.end(payload);
   });
@@ -93,5 +113,9 @@ function readAll(res: IncomingMessage): Promise<string> {
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('error', reject);
     res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    // A request destroyed mid-answer (silent socket) closes its response without 'end'.
+    res.on('close', () => {
+      if (!res.complete) reject(new Error('the answer was cut short'));
+    });
   });
 }
