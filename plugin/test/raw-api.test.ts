@@ -18,7 +18,11 @@ async function apiServer(answer: Answer) {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [
-      { name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
+      {
+        name: 'c',
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        skipTLSVerify: true,
+      },
     ],
     users: [{ name: 'u' }],
     contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
@@ -44,7 +48,11 @@ const json = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'appl
 
 describe('requestJson frees the socket of a call the API server never finishes', () => {
   const cases: { name: string; answer: Answer; error: RegExp }[] = [
-    { name: 'no answer at all', answer: () => {}, error: /GET \/api\/v1\/nodes: the socket was silent for 0.2s/ },
+    {
+      name: 'no answer at all',
+      answer: () => {},
+      error: /GET \/api\/v1\/nodes: the socket was silent for 0.2s/,
+    },
     {
       name: 'headers, then a body that stops half-way',
       answer: (res) => {
