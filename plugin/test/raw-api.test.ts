@@ -1,8 +1,8 @@
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestJson } from '../src/kube/raw-api.ts';
+import { serveLocally } from './support/local-api.ts';
 
 type Answer = (res: ServerResponse) => void;
 
@@ -14,28 +14,8 @@ async function apiServer(answer: Answer) {
     open.add(s);
     s.on('close', () => open.delete(s));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-    currentContext: 'c',
-  });
-  return {
-    kc,
-    openSockets: () => open.size,
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  const { kc, stop } = await serveLocally(server);
+  return { kc, stop, openSockets: () => open.size };
 }
 
 let stopServer: (() => Promise<void>) | undefined;

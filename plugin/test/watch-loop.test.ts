@@ -1,8 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runWatchLoop } from '../src/kube/watch-loop.ts';
+import { serveLocally } from './support/local-api.ts';
 
 type Obj = { metadata: { name: string; resourceVersion: string } };
 
@@ -25,28 +24,8 @@ async function apiServer(hold: (n: number) => boolean) {
     const object: Obj = { metadata: { name: 'n1', resourceVersion: '2' } };
     res.write(`${JSON.stringify({ type: 'ADDED', object })}\n`);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-    currentContext: 'c',
-  });
-  return {
-    kc,
-    watches: () => watches,
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  const { kc, stop } = await serveLocally(server);
+  return { kc, stop, watches: () => watches };
 }
 
 let stopServer: (() => Promise<void>) | undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { serveLocally } from './local-api.ts';
 
 type Obj = { apiVersion?: string; kind?: string; metadata?: Record<string, unknown> } & Record<
   string,
@@ -62,22 +62,16 @@ export class FakeApiServer {
   private server = createServer((req, res) => void this.handle(req, res));
   private version = 1;
 
+  private stopServer: (() => Promise<void>) | undefined;
+
   async start(): Promise<KubeConfig> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'fake', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: 'fake' }],
-      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
-      currentContext: 'fake',
-    });
+    const { kc, stop } = await serveLocally(this.server);
+    this.stopServer = stop;
     return kc;
   }
 
   stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return this.stopServer?.() ?? Promise.resolve();
   }
 
   put(o: Obj): void {
