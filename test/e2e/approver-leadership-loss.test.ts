@@ -8,7 +8,7 @@ import { type FaultProxy, startFaultProxy } from '../sandbox/fault-proxy.ts';
 import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
 import { addNode, uniqueNodeName } from '../sandbox/node-identity.ts';
 import { fileServingCsr } from '../sandbox/serving-csr.ts';
-import { CLI } from './cli.ts';
+import { CLI, QUICK_LEASE_FLAGS } from './cli.ts';
 
 // The approver decides every kubelet-serving CSR of the cluster: it gets a cluster of its own. It
 // reaches it through a fault proxy that holds an approval write (so approvals stay busy and the
@@ -80,12 +80,7 @@ describe('approver run loses its Lease with Events queued', { timeout: 120_000 }
         LEASE_NAME,
         '--bind-address',
         '127.0.0.1:0',
-        '--leader-elect-lease-duration',
-        '4s',
-        '--leader-elect-renew-deadline',
-        '3s',
-        '--leader-elect-retry-period',
-        '1s',
+        ...QUICK_LEASE_FLAGS,
         // The held approval stays in flight (approvals busy) for the whole test.
         '--request-timeout',
         '100s',

@@ -8,7 +8,7 @@ import { type FaultProxy, startFaultProxy } from '../sandbox/fault-proxy.ts';
 import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
 import { addNode, uniqueNodeName } from '../sandbox/node-identity.ts';
 import { fileServingCsr, waitForIssued } from '../sandbox/serving-csr.ts';
-import { CLI } from './cli.ts';
+import { CLI, QUICK_LEASE_FLAGS } from './cli.ts';
 
 // The approver decides every kubelet-serving CSR of the cluster: it gets a cluster of its own. It
 // reaches it through a fault proxy that holds, without answering, the requests a case picks: the
@@ -47,12 +47,7 @@ beforeAll(async () => {
       'kube-system',
       '--bind-address',
       '127.0.0.1:0',
-      '--leader-elect-lease-duration',
-      '4s',
-      '--leader-elect-renew-deadline',
-      '3s',
-      '--leader-elect-retry-period',
-      '1s',
+      ...QUICK_LEASE_FLAGS,
       '--request-timeout',
       '2s',
       // A refusal would be written as Denied: none may come of a held request.

@@ -6,12 +6,12 @@ import { type FakeKubelet, startFakeKubelet } from '../sandbox/fake-kubelet.ts';
 import { addNode, randomLoopbackIp, setNodeStatus } from '../sandbox/node-identity.ts';
 import { startPrometheus } from '../sandbox/prometheus.ts';
 import { fileServingCsr, waitForIssued } from '../sandbox/serving-csr.ts';
-import { CLI } from './cli.ts';
+import { CLI, QUICK_LEASE, QUICK_LEASE_FLAGS } from './cli.ts';
 import { requireMonitoringTools } from './monitoring-tools.ts';
 
 // The approver decides every kubelet-serving CSR of the cluster: it gets a cluster of its own.
 let cluster: Cluster;
-const LEASE = { duration: 4, renew: 3, retry: 1 };
+const LEASE = QUICK_LEASE;
 
 interface Replica {
   id: string;
@@ -71,12 +71,7 @@ async function startReplica(id: string, kubeconfig = cluster.adminKubeconfig): P
       'kube-system',
       '--bind-address',
       '127.0.0.1:0',
-      '--leader-elect-lease-duration',
-      `${LEASE.duration}s`,
-      '--leader-elect-renew-deadline',
-      `${LEASE.renew}s`,
-      '--leader-elect-retry-period',
-      `${LEASE.retry}s`,
+      ...QUICK_LEASE_FLAGS,
       '--request-timeout',
       '5s',
       '--kubelet-probe-interval',

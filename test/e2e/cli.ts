@@ -2,6 +2,17 @@ import { spawn } from 'node:child_process';
 
 export const CLI = new URL('../../plugin/bin/kubectl-certs.js', import.meta.url).pathname;
 
+/** approver run's leader election, quick enough for a test: a follower takes over within 4 s. */
+export const QUICK_LEASE = { duration: 4, renew: 3, retry: 1 };
+export const QUICK_LEASE_FLAGS = [
+  '--leader-elect-lease-duration',
+  `${QUICK_LEASE.duration}s`,
+  '--leader-elect-renew-deadline',
+  `${QUICK_LEASE.renew}s`,
+  '--leader-elect-retry-period',
+  `${QUICK_LEASE.retry}s`,
+];
+
 export interface CliResult {
   code: number | null;
   stdout: string;
