@@ -372,6 +372,25 @@ describe('approve-serving --watch (fake API server)', () => {
     await decider.idle(true);
   });
 
+  it('counts as busy for a quiet window after its last write (the approver holds Events that long)', async () => {
+    const cluster = new FakeCluster();
+    cluster.nodes = [W1];
+    const name = addCsr(cluster, { filer: 'worker-1' });
+    let now = 1_000;
+    const decider = new WatchDecider(
+      cluster,
+      { ...settings(), tuning: DEFAULT_TUNING, onItem: () => {}, log: () => {} },
+      () => now,
+    );
+    expect([decider.busy(), decider.busy(500)]).toEqual([false, false]);
+    await decider.offer([cluster.item(name)]);
+    now += 499;
+    expect([decider.busy(), decider.busy(500)]).toEqual([false, true]);
+    now += 1;
+    expect(decider.busy(500)).toBe(false);
+    await decider.idle(true);
+  });
+
   it('decides a CSR once: the watch event of its own write, or of a decision elsewhere, settles it', async () => {
     const cluster = new FakeCluster();
     cluster.nodes = [W1];

@@ -69,6 +69,8 @@ export class WatchDecider {
   private readonly writes: ReturnType<typeof pLimit>;
   /** CSRs decided and not yet acted on: never in two batches at once. */
   private readonly acting = new Map<string, Promise<void>>();
+  /** When the last write of a decision ended (this.now()). */
+  private lastActed = Number.NEGATIVE_INFINITY;
 
   private readonly client: ApproveClient;
   private readonly s: DeciderSettings;
@@ -133,9 +135,13 @@ export class WatchDecider {
     }
   }
 
-  /** Whether CSRs are waiting to be decided or written now. */
-  busy(): boolean {
-    return this.acting.size > 0 || (this.due.size > 0 && !this.stopped);
+  /**
+   * Whether CSRs are waiting to be decided or written now, or one was acted on less than `quietMs`
+   * ago: in a burst that the decider keeps up with, it is idle between two CSRs for milliseconds.
+   */
+  busy(quietMs = 0): boolean {
+    if (this.acting.size > 0 || (this.due.size > 0 && !this.stopped)) return true;
+    return this.now() - this.lastActed < quietMs;
   }
 
   /** Counts by state, for tests and the approver's metrics. */
@@ -209,6 +215,7 @@ export class WatchDecider {
       )
         .catch((e: unknown) => this.s.log(`acting on ${t.item.request.name} failed: ${firstLine(e)}`))
         .finally(() => {
+          this.lastActed = this.now();
           this.acting.delete(uid);
           if (this.due.has(uid)) void this.flush();
         });

@@ -72,9 +72,11 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   const lastEvent = new Map<string, string>();
   // Set when leading ends: the queued Events written within a bound.
   let flushed: Promise<void> | undefined;
+  // Events and certificate reads wait for approvals to be quiet: the burst's writes go first.
+  const approvalsBusy = () => decider?.busy(APPROVALS_QUIET_MS) ?? false;
   const issued = new IssuedExpiry(
     (node, notAfter) => metrics.servingExpiry.set({ node }, notAfter),
-    () => decider?.busy() ?? false,
+    approvalsBusy,
   );
 
   const elector: LeaderElector = new LeaderElector(leaseApi(kc), s.lease, {
@@ -103,7 +105,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   );
 
   // Events wait while approvals are being written: decisions first, their reports right after.
-  const events = new EventQueue(() => decider?.busy() ?? false);
+  const events = new EventQueue(approvalsBusy);
   const onRow = (row: ReportItem, item: CsrItem): Promise<void> | undefined => {
     metrics.recordRow(row, Date.now());
     s.onItem(row);
@@ -225,6 +227,13 @@ function logUnwritten(unwritten: readonly string[], log: (line: string) => void)
     `${unwritten.length} Events not written (or not confirmed) after leading ended, past its bound of ${EVENT_FLUSH_MS / 1000}s and ${EVENT_FLUSH_MAX} Events; their decisions are written: ${shown}${more}`,
   );
 }
+
+/**
+ * Approvals count as busy until none was written for this long. Each Event is a write to the API
+ * server as costly as the approval it reports: written between two CSRs of a burst, they slowed
+ * the API server down for the CSRs still coming (and the floor writes none).
+ */
+const APPROVALS_QUIET_MS = 1_000;
 
 /** On SIGTERM, at most this long goes to writing the decisions in flight and their queued Events. */
 const DRAIN_MS = 5_000;
