@@ -72,7 +72,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   const lastEvent = new Map<string, string>();
   // Set when leading ends: the queued Events written within a bound.
   let flushed: Promise<void> | undefined;
-  // Events and certificate reads wait for approvals to be quiet: the burst's writes go first.
+  // Events and certificate reads wait for a burst of approvals to be over: its writes go first.
   const approvalsBusy = () => decider?.busy(APPROVALS_QUIET_MS) ?? false;
   const issued = new IssuedExpiry(
     (node, notAfter) => metrics.servingExpiry.set({ node }, notAfter),
@@ -229,9 +229,10 @@ function logUnwritten(unwritten: readonly string[], log: (line: string) => void)
 }
 
 /**
- * Approvals count as busy until none was written for this long. Each Event is a write to the API
- * server as costly as the approval it reports: written between two CSRs of a burst, they slowed
- * the API server down for the CSRs still coming (and the floor writes none).
+ * A burst of approvals is over once the last two were not written within this long. Each Event is a write
+ * to the API server as costly as the approval it reports: written between two CSRs of a burst,
+ * they slowed the API server down for the CSRs still coming. A lone decision's Event is written at
+ * once (a crash loses only the Events still queued).
  */
 const APPROVALS_QUIET_MS = 1_000;
 
