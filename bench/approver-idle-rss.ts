@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { buildSea } from '../release/sea.ts';
+import { hostTarget } from '../release/targets.ts';
 import { apiCall, apiRequest, type Credentials } from '../test/sandbox/api.ts';
 import { fileBacklog, waitForAllIssued } from '../test/sandbox/bulk-csr.ts';
 import { Cluster } from '../test/sandbox/cluster.ts';
@@ -117,12 +119,16 @@ Promise.all([get('/api/v1/nodes'), get('${CSRS}')]).then(([n, r]) => {
 });
 `;
 
+/** How a CLI is started: the npm package's launcher on Node, or the single executable. */
+type Cli = [cmd: string, ...args: string[]];
+const NPM: Cli = [process.execPath, new URL('../plugin/bin/kubectl-certs.js', import.meta.url).pathname];
+
 /** Settled RSS of one `approver run` (it leads: the only replica), stopped afterwards. */
-async function approverRss(procs: ChildProcess[], env: NodeJS.ProcessEnv): Promise<number> {
-  const cli = new URL('../plugin/bin/kubectl-certs.js', import.meta.url).pathname;
+async function approverRss(procs: ChildProcess[], env: NodeJS.ProcessEnv, cli: Cli): Promise<number> {
+  const [cmd, ...args] = cli;
   const p = await started(
-    process.execPath,
-    [cli, 'approver', 'run', '--bind-address', '127.0.0.1:0', '--kubelet-probe-interval', '0'],
+    cmd,
+    [...args, 'approver', 'run', '--bind-address', '127.0.0.1:0', '--kubelet-probe-interval', '0'],
     env,
     'watching kubelet-serving CSRs from resourceVersion',
   );
@@ -161,18 +167,30 @@ async function nodeIdleRss(procs: ChildProcess[]): Promise<number> {
 
 /**
  * Idle RSS of `approver run` leading with 5,000 Nodes and 5,000 CSRs (approved and issued) known,
- * after it has synced and settled, against a bare process holding the same listed objects.
+ * after it has synced and settled, against a bare process holding the same listed objects; from
+ * the npm package on Node and from the linux-amd64 single executable (what the container image
+ * runs, built as release-size and cold-start build it).
  */
 export const approverIdleRss: Benchmark = {
   name: 'approver-idle-rss',
   title: 'approver run: idle memory with 5,000 Nodes and 5,000 CSRs known',
   async run(log) {
+    const host = hostTarget();
+    if (!host) throw new Error(`no single executable is built for ${process.platform}-${process.arch}`);
+    log('building (or taking from the cache) the single executable');
+    const sea: Cli = [await buildSea(host)];
     const cluster = await Cluster.start();
     const procs: ChildProcess[] = [];
     try {
       const env = { ...process.env, KUBECONFIG: cluster.adminKubeconfig };
-      const empty = { ours: await approverRss(procs, env), node: await nodeIdleRss(procs) };
-      log(`empty cluster: approver run ${empty.ours.toFixed(1)} MB, node -e ${empty.node.toFixed(1)} MB`);
+      const empty = {
+        ours: await approverRss(procs, env, NPM),
+        sea: await approverRss(procs, env, sea),
+        node: await nodeIdleRss(procs),
+      };
+      log(
+        `empty cluster: approver run ${empty.ours.toFixed(1)} MB, single executable ${empty.sea.toFixed(1)} MB, node -e ${empty.node.toFixed(1)} MB`,
+      );
       const identities: NodeIdentity[] = [];
       for (let i = 0; i < IDENTITIES; i++)
         identities.push(
@@ -192,14 +210,16 @@ export const approverIdleRss: Benchmark = {
       });
       await waitForAllIssued(cluster.admin, names);
       log('every CSR approved and issued');
-      // Interleaved, twice each: the approver, then the bare holder, on the same objects.
+      // Interleaved, twice each: the approver from npm, from the executable, then the bare holder, on the same objects.
       const ours: number[] = [];
+      const seaRss: number[] = [];
       const floor: number[] = [];
       for (let round = 0; round < 2; round++) {
-        ours.push(await approverRss(procs, env));
+        ours.push(await approverRss(procs, env, NPM));
+        seaRss.push(await approverRss(procs, env, sea));
         floor.push(await holderRss(procs, cluster.admin));
         log(
-          `round ${round + 1}: approver run ${ours.at(-1)?.toFixed(1)} MB, bare holder ${floor.at(-1)?.toFixed(1)} MB`,
+          `round ${round + 1}: approver run ${ours.at(-1)?.toFixed(1)} MB, single executable ${seaRss.at(-1)?.toFixed(1)} MB, bare holder ${floor.at(-1)?.toFixed(1)} MB`,
         );
       }
       return [
@@ -211,8 +231,23 @@ export const approverIdleRss: Benchmark = {
           unit: 'MB',
         },
         {
+          what: "RSS of the single executable (linux-amd64, the image's) `approver run` on an empty cluster (leader, synced, idle)",
+          figure: empty.sea,
+          peer: '`node -e` idle',
+          peerFigure: empty.node,
+          unit: 'MB',
+        },
+        {
           what: 'RSS of `approver run` with 5,000 Nodes and 5,000 CSRs known (leader, synced, idle)',
           figure: median(ours),
+          peer: 'bare `node` holding the same listed Nodes and CSRs',
+          peerFigure: median(floor),
+          unit: 'MB',
+          target: '< 150 MB',
+        },
+        {
+          what: "RSS of the single executable (linux-amd64, the image's) `approver run` with 5,000 Nodes and 5,000 CSRs known (leader, synced, idle)",
+          figure: median(seaRss),
           peer: 'bare `node` holding the same listed Nodes and CSRs',
           peerFigure: median(floor),
           unit: 'MB',

@@ -372,6 +372,28 @@ describe('approve-serving --watch (fake API server)', () => {
     await decider.idle(true);
   });
 
+  it('counts a burst as busy until two approvals were not written within the quiet window; a lone one is no burst', async () => {
+    const cluster = new FakeCluster();
+    cluster.nodes = [W1, node('worker-2', '10.0.0.12')];
+    const a = addCsr(cluster, { filer: 'worker-1' });
+    const b = addCsr(cluster, { filer: 'worker-2' });
+    let now = 1_000;
+    const decider = new WatchDecider(
+      cluster,
+      { ...settings(), tuning: DEFAULT_TUNING, onItem: () => {}, log: () => {} },
+      () => now,
+    );
+    await decider.offer([cluster.item(a)]);
+    expect([decider.busy(), decider.busy(500)]).toEqual([false, false]);
+    now += 100;
+    await decider.offer([cluster.item(b)]);
+    now += 399;
+    expect([decider.busy(), decider.busy(500)]).toEqual([false, true]);
+    now += 1;
+    expect(decider.busy(500)).toBe(false);
+    await decider.idle(true);
+  });
+
   it('decides a CSR once: the watch event of its own write, or of a decision elsewhere, settles it', async () => {
     const cluster = new FakeCluster();
     cluster.nodes = [W1];

@@ -56,6 +56,17 @@ describe("the approver's Event queue: decisions first, one Event each, none drop
     expect(w.started).toEqual([0, 1, 2]);
   });
 
+  it('an Event held as long as the bound is written although approvals stay busy (a steady stream never starves it)', async () => {
+    const q = new EventQueue(() => true, 100, 30);
+    const w = writes();
+    await q.add(w.write(0));
+    await q.add(w.write(1));
+    await settle();
+    expect(w.started).toEqual([0, 1]);
+    for (const finish of w.finish) finish();
+    await q.idle();
+  });
+
   it('a failed write is its own report: the queue goes on and idle() still settles', async () => {
     const q = new EventQueue();
     const seen: string[] = [];

@@ -69,6 +69,9 @@ export class WatchDecider {
   private readonly writes: ReturnType<typeof pLimit>;
   /** CSRs decided and not yet acted on: never in two batches at once. */
   private readonly acting = new Map<string, Promise<void>>();
+  /** When the approval or denial before the last one was written (this.now()), and the last one. */
+  private wroteBefore = Number.NEGATIVE_INFINITY;
+  private lastWrote = Number.NEGATIVE_INFINITY;
 
   private readonly client: ApproveClient;
   private readonly s: DeciderSettings;
@@ -133,9 +136,14 @@ export class WatchDecider {
     }
   }
 
-  /** Whether CSRs are waiting to be decided or written now. */
-  busy(): boolean {
-    return this.acting.size > 0 || (this.due.size > 0 && !this.stopped);
+  /**
+   * Whether CSRs are waiting to be decided or written now, or, with `quietMs`, a burst is going on:
+   * the last two approvals (or denials) were written less than `quietMs` ago (a decider that keeps
+   * up with a burst is idle between two CSRs for milliseconds). A lone decision is no burst.
+   */
+  busy(quietMs = 0): boolean {
+    if (this.acting.size > 0 || (this.due.size > 0 && !this.stopped)) return true;
+    return this.now() - this.wroteBefore < quietMs;
   }
 
   /** Counts by state, for tests and the approver's metrics. */
@@ -232,6 +240,10 @@ export class WatchDecider {
       row = await act(this.client, t.item, d, gathered, wait ? { ...this.s, deny: false } : this.s);
     } catch (e) {
       row = errorRow(t.item, d, firstLine(e));
+    }
+    if (row.action === 'approved' || row.action === 'denied') {
+      this.wroteBefore = this.lastWrote;
+      this.lastWrote = this.now();
     }
     try {
       await this.s.onItem(row, t.item);

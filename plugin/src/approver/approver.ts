@@ -74,9 +74,11 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   const lastEvent = new Map<string, string>();
   // Set when leading ends: the queued Events written within a bound.
   let flushed: Promise<void> | undefined;
+  // Events and certificate reads wait for a burst of approvals to be over: its writes go first.
+  const approvalsBusy = () => decider?.busy(APPROVALS_QUIET_MS) ?? false;
   const issued = new IssuedExpiry(
     (node, notAfter) => metrics.servingExpiry.set({ node }, notAfter),
-    () => decider?.busy() ?? false,
+    approvalsBusy,
   );
 
   const lease = { ...s.lease, requestTimeoutMs: s.timeoutMs };
@@ -106,7 +108,7 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
   );
 
   // Events wait while approvals are being written: decisions first, their reports right after.
-  const events = new EventQueue(() => decider?.busy() ?? false);
+  const events = new EventQueue(approvalsBusy);
   // An Event is tried again with the decider's backoff, until written or the queue's flush ends.
   const eventWrites = {
     timeoutMs: s.timeoutMs,
@@ -231,6 +233,14 @@ function logUnwritten(unwritten: readonly string[], log: (line: string) => void)
     `${unwritten.length} Events not written (or not confirmed) after leading ended, past its bound of ${EVENT_FLUSH_MS / 1000}s and ${EVENT_FLUSH_MAX} Events; their decisions are written: ${shown}${more}`,
   );
 }
+
+/**
+ * A burst of approvals is over once the last two were not written within this long. Each Event is a write
+ * to the API server as costly as the approval it reports: written between two CSRs of a burst,
+ * they slowed the API server down for the CSRs still coming. A lone decision's Event is written at
+ * once (a crash loses only the Events still queued).
+ */
+const APPROVALS_QUIET_MS = 1_000;
 
 /** On SIGTERM, at most this long goes to writing the decisions in flight and their queued Events. */
 const DRAIN_MS = 5_000;

@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const EVENT_CONCURRENCY = 4;
 /** An Event added to this many waiting is written even while approvals are busy, and its caller waits for it. */
 export const EVENT_QUEUE_MAX = 2_000;
+/** An Event waits at most this long for busy approvals: a steady stream of CSRs never starves them. */
+export const EVENT_HOLD_MAX_MS = 30_000;
 /**
  * Once leading has ended, the queued Events are still written (each records a decision already
  * written), for at most this long and this many: the API server may be why the Lease was lost, and
@@ -20,6 +22,8 @@ interface Queued {
   write: Write;
   stop: AbortController;
   done: () => void;
+  /** When it was queued (performance.now()). */
+  at: number;
   /** What the Event is of, for the log when it is not written (e.g. "csr-a KubectlCertsApproved"). */
   what: string;
 }
@@ -28,10 +32,10 @@ interface Queued {
  * The approver's Event writes, off the approvals' critical path: a decision is written first and
  * its Event queued, one per decision. Events wait while approval writes are busy (an Event doubles
  * the API server's work per CSR, and in a burst it delayed the approvals behind it by seconds), and
- * are written a few at a time once they are not; a full queue is written anyway and slows the
- * decider down instead of dropping Events. When leading ends, `flush` writes what is left within
- * a bound, and `unwritten` says what was not. A write reports its own failure (an Event is a
- * report, not a decision).
+ * are written a few at a time once they are not; one held for `holdMaxMs` is written anyway, and a
+ * full queue is written anyway and slows the decider down instead of dropping Events. When leading
+ * ends, `flush` writes what is left within a bound, and `unwritten` says what was not. A write
+ * reports its own failure (an Event is a report, not a decision).
  */
 export class EventQueue {
   private readonly waiting: Queued[] = [];
@@ -45,12 +49,14 @@ export class EventQueue {
   private polling = false;
   private readonly busy: () => boolean;
   private readonly max: number;
+  private readonly holdMaxMs: number;
   private drained: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
 
-  constructor(busy: () => boolean = () => false, max = EVENT_QUEUE_MAX) {
+  constructor(busy: () => boolean = () => false, max = EVENT_QUEUE_MAX, holdMaxMs = EVENT_HOLD_MAX_MS) {
     this.busy = busy;
     this.max = max;
+    this.holdMaxMs = holdMaxMs;
   }
 
   /** Queues one write; resolves at once, or when the queue is full only once this one is written. */
@@ -60,8 +66,9 @@ export class EventQueue {
       return Promise.resolve();
     }
     if (!this.wake) this.drained = new Promise((r) => (this.wake = r));
+    const at = performance.now();
     const done = new Promise<void>((resolve) =>
-      this.waiting.push({ write, stop: new AbortController(), done: resolve, what }),
+      this.waiting.push({ write, stop: new AbortController(), done: resolve, what, at }),
     );
     const full = this.waiting.length >= this.max;
     // Its caller waits for it (the decider holds a write slot meanwhile): it and all before it go now.
@@ -100,7 +107,7 @@ export class EventQueue {
 
   private pump(): void {
     while (this.running.size < EVENT_CONCURRENCY && this.waiting.length && this.budget !== 0) {
-      if (this.budget === undefined && this.mustWrite === 0 && this.busy()) {
+      if (this.budget === undefined && this.mustWrite === 0 && !this.heldTooLong() && this.busy()) {
         this.pollLater();
         return;
       }
@@ -122,6 +129,11 @@ export class EventQueue {
       this.wake?.();
       this.wake = undefined;
     }
+  }
+
+  private heldTooLong(): boolean {
+    const head = this.waiting[0];
+    return head !== undefined && performance.now() - head.at >= this.holdMaxMs;
   }
 
   private pollLater(): void {

@@ -4,13 +4,13 @@ import { APPROVED_REASON } from '../approve/write-decision.ts';
 
 /** How long a read waits for approvals to be idle, and then at most this much longer. */
 const READ_AFTER_MS = 1_000;
-const READ_AT_LATEST_MS = 5_000;
+const READ_AT_LATEST_MS = 30_000;
 
 /**
  * The notAfter of the certificate issued for each CSR we approved, per node (a gauge). Parsing a
  * certificate is the costliest step of a watch event, and a burst of approvals brings one per CSR:
- * they are kept as text and read a second later, when approvals are idle (within 5 s), the latest
- * per node only.
+ * they are kept as text and read a second later, when approvals are idle (within 30 s), the
+ * latest per node only.
  */
 export class IssuedExpiry {
   private readonly unread = new Map<string, string>();
