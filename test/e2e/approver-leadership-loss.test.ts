@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,7 +8,7 @@ import { type FaultProxy, startFaultProxy } from '../sandbox/fault-proxy.ts';
 import { writeKubeconfig } from '../sandbox/kubeconfig.ts';
 import { addNode, uniqueNodeName } from '../sandbox/node-identity.ts';
 import { fileServingCsr } from '../sandbox/serving-csr.ts';
-import { CLI, QUICK_LEASE_FLAGS } from './cli.ts';
+import { NO_BACKGROUND_ROUNDS, spawnApprover } from './cli.ts';
 
 // The approver decides every kubelet-serving CSR of the cluster: it gets a cluster of its own. It
 // reaches it through a fault proxy that holds an approval write (so approvals stay busy and the
@@ -68,29 +68,14 @@ describe('approver run loses its Lease with Events queued', { timeout: 120_000 }
     );
     let stdout = '';
     let stderr = '';
-    approver = spawn(
-      process.execPath,
-      [
-        CLI,
-        'approver',
-        'run',
-        '--lease-namespace',
-        'kube-system',
-        '--lease-name',
-        LEASE_NAME,
-        '--bind-address',
-        '127.0.0.1:0',
-        ...QUICK_LEASE_FLAGS,
-        // The held approval stays in flight (approvals busy) for the whole test.
-        '--request-timeout',
-        '100s',
-        '--kubelet-probe-interval',
-        '0',
-        '--metrics-server-renewal-interval',
-        '0',
-      ],
-      { env: { PATH: process.env.PATH, HOME: '/nonexistent', KUBECONFIG: kubeconfig } },
-    );
+    approver = spawnApprover(kubeconfig, [
+      '--lease-name',
+      LEASE_NAME,
+      // The held approval stays in flight (approvals busy) for the whole test.
+      '--request-timeout',
+      '100s',
+      ...NO_BACKGROUND_ROUNDS,
+    ]);
     approver.stdout?.on('data', (d) => (stdout += d));
     approver.stderr?.on('data', (d) => (stderr += d));
     const until = async (what: string, cond: () => boolean) => {

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '../sandbox/cluster.ts';
@@ -6,7 +6,7 @@ import { type FakeKubelet, startFakeKubelet } from '../sandbox/fake-kubelet.ts';
 import { addNode, randomLoopbackIp, setNodeStatus } from '../sandbox/node-identity.ts';
 import { startPrometheus } from '../sandbox/prometheus.ts';
 import { fileServingCsr, waitForIssued } from '../sandbox/serving-csr.ts';
-import { CLI, QUICK_LEASE, QUICK_LEASE_FLAGS } from './cli.ts';
+import { CLI, QUICK_LEASE, spawnApprover } from './cli.ts';
 import { requireMonitoringTools } from './monitoring-tools.ts';
 
 // The approver decides every kubelet-serving CSR of the cluster: it gets a cluster of its own.
@@ -59,26 +59,14 @@ async function until<T>(
 }
 
 async function startReplica(id: string, kubeconfig = cluster.adminKubeconfig): Promise<Replica> {
-  const proc = spawn(
-    process.execPath,
-    [
-      CLI,
-      'approver',
-      'run',
-      '--identity',
-      id,
-      '--lease-namespace',
-      'kube-system',
-      '--bind-address',
-      '127.0.0.1:0',
-      ...QUICK_LEASE_FLAGS,
-      '--request-timeout',
-      '5s',
-      '--kubelet-probe-interval',
-      '1s',
-    ],
-    { env: { PATH: process.env.PATH, HOME: '/nonexistent', KUBECONFIG: kubeconfig } },
-  );
+  const proc = spawnApprover(kubeconfig, [
+    '--identity',
+    id,
+    '--request-timeout',
+    '5s',
+    '--kubelet-probe-interval',
+    '1s',
+  ]);
   const r: Replica = {
     id,
     proc,

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 
 export const CLI = new URL('../../plugin/bin/kubectl-certs.js', import.meta.url).pathname;
 
@@ -12,6 +12,36 @@ export const QUICK_LEASE_FLAGS = [
   '--leader-elect-retry-period',
   `${QUICK_LEASE.retry}s`,
 ];
+
+/** Neither kubelet probes nor metrics-server renewal: the approver does only what a test's CSRs ask. */
+export const NO_BACKGROUND_ROUNDS = [
+  '--kubelet-probe-interval',
+  '0',
+  '--metrics-server-renewal-interval',
+  '0',
+];
+
+/**
+ * `approver run` of the built CLI as the approver e2e tests start it: the kubeconfig alone (no HOME),
+ * its Lease in kube-system, an ephemeral metrics port, QUICK_LEASE; `flags` say the rest.
+ */
+export function spawnApprover(kubeconfig: string, flags: string[]): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      CLI,
+      'approver',
+      'run',
+      '--lease-namespace',
+      'kube-system',
+      '--bind-address',
+      '127.0.0.1:0',
+      ...QUICK_LEASE_FLAGS,
+      ...flags,
+    ],
+    { env: { PATH: process.env.PATH, HOME: '/nonexistent', KUBECONFIG: kubeconfig } },
+  );
+}
 
 export interface CliResult {
   code: number | null;

@@ -61,6 +61,28 @@ const absent = async (args: string[]) => {
   }
 };
 const b64text = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');
+/**
+ * `--apply` of the APIService leg while the stand-in serves the Secret it writes, as a new
+ * metrics-server pod would. The Deployment was made by a plain create, so its args belong to
+ * another field manager. A --timeout within the test's: when the caBundle never comes, --apply
+ * rolls back and says why.
+ */
+const applyApiServiceLeg = () =>
+  followingServingSecret(cluster, standIn, () =>
+    runCli(
+      [
+        'secure',
+        'metrics-server',
+        '--apply',
+        '--leg',
+        'apiservice',
+        '--force-conflicts',
+        '--timeout',
+        '100s',
+      ],
+      admin(),
+    ),
+  );
 const metricsThroughAggregator = async () =>
   (await apiRequest(cluster.admin, 'GET', '/apis/metrics.k8s.io/v1beta1/nodes')).status === 200;
 
@@ -164,24 +186,8 @@ describe('secure metrics-server --apply, the APIService leg, with cert-manager',
   });
 
   it('writes Issuers and Certificates cert-manager acts on, annotates the APIService, makes no CA of its own; the aggregator verifies with the injected caBundle: kubectl top node works', async () => {
-    // What a new metrics-server pod does: serve the Secret (here: the one cert-manager's stand-in writes).
-    // The Deployment was made by a plain create: its args belong to another field manager. A
-    // --timeout within the test's: when the caBundle never comes, --apply rolls back and says why.
-    const r = await followingServingSecret(cluster, standIn, () =>
-      runCli(
-        [
-          'secure',
-          'metrics-server',
-          '--apply',
-          '--leg',
-          'apiservice',
-          '--force-conflicts',
-          '--timeout',
-          '100s',
-        ],
-        admin(),
-      ),
-    );
+    // The stand-in serves the Secret cert-manager's stand-in writes.
+    const r = await applyApiServiceLeg();
     const context = `controller: ${controller.lastError() ?? 'ok'}; cainjector: ${injector.lastError() ?? 'ok'}\n${r.stderr}`;
     expect(
       r.stderr.split('\n').filter((l) => l.startsWith('error')),
@@ -326,21 +332,7 @@ describe('secure metrics-server, cert-manager CRDs installed but no controller r
     expect(at, table.stdout).toBeGreaterThan(0);
     expect(lines.slice(at + 1, at + 4).map((l) => l.trim())).toEqual(notes);
 
-    const r = await followingServingSecret(cluster, standIn, () =>
-      runCli(
-        [
-          'secure',
-          'metrics-server',
-          '--apply',
-          '--leg',
-          'apiservice',
-          '--force-conflicts',
-          '--timeout',
-          '100s',
-        ],
-        admin(),
-      ),
-    );
+    const r = await applyApiServiceLeg();
     expect(
       r.stderr.split('\n').filter((l) => l.startsWith('error')),
       r.stderr,
