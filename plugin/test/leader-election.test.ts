@@ -34,6 +34,15 @@ class FakeLeases implements LeaseApi {
 }
 
 const TIMING = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+/** One elector `a` on the Lease kube-system/l, with timings short enough for a real clock. */
+const FAST = {
+  namespace: 'kube-system',
+  name: 'l',
+  identity: 'a',
+  leaseDurationMs: 300,
+  renewDeadlineMs: 200,
+  retryPeriodMs: 20,
+};
 
 function replica(leases: FakeLeases, identity: string, clock: { now: number }) {
   const log: string[] = [];
@@ -158,19 +167,14 @@ describe('leading', () => {
   it('stops leading when it cannot renew within the renew deadline, and never claims to lead meanwhile past it', async () => {
     const leases = new FakeLeases();
     const events: string[] = [];
-    const fast = { leaseDurationMs: 300, renewDeadlineMs: 200, retryPeriodMs: 20 };
-    const elector = new LeaderElector(
-      leases,
-      { namespace: 'kube-system', name: 'l', identity: 'a', ...fast },
-      {
-        onStartedLeading: () => {
-          events.push('started');
-          leases.failing = true;
-        },
-        onStoppedLeading: () => events.push(`stopped (leader: ${elector.isLeader()})`),
-        log: (l) => events.push(l),
+    const elector = new LeaderElector(leases, FAST, {
+      onStartedLeading: () => {
+        events.push('started');
+        leases.failing = true;
       },
-    );
+      onStoppedLeading: () => events.push(`stopped (leader: ${elector.isLeader()})`),
+      log: (l) => events.push(l),
+    });
     expect(await elector.run(new AbortController().signal)).toBe('lost');
     expect(events).toEqual([
       'became the leader (Lease kube-system/l, identity a)',
@@ -203,16 +207,9 @@ describe('leading', () => {
   ])('%s: leading ends, said in one line', async (_n, hanging, requestTimeoutMs, line) => {
     const leases = new FakeLeases();
     const events: string[] = [];
-    const fast = { leaseDurationMs: 300, renewDeadlineMs: 200, retryPeriodMs: 20 };
     const elector = new LeaderElector(
       leases,
-      {
-        namespace: 'kube-system',
-        name: 'l',
-        identity: 'a',
-        ...fast,
-        ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
-      },
+      { ...FAST, ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }) },
       {
         onStartedLeading: () => {
           leases.hanging = hanging;
@@ -234,18 +231,11 @@ describe('leading', () => {
     leases.hanging = 'read';
     const log: string[] = [];
     const stop = new AbortController();
-    const elector = new LeaderElector(
-      leases,
-      {
-        namespace: 'kube-system',
-        name: 'l',
-        identity: 'a',
-        leaseDurationMs: 300,
-        renewDeadlineMs: 200,
-        retryPeriodMs: 20,
-      },
-      { onStartedLeading: () => stop.abort(), onStoppedLeading: () => {}, log: (l) => log.push(l) },
-    );
+    const elector = new LeaderElector(leases, FAST, {
+      onStartedLeading: () => stop.abort(),
+      onStoppedLeading: () => {},
+      log: (l) => log.push(l),
+    });
     const running = elector.run(stop.signal);
     while (log.length === 0) await new Promise((r) => setTimeout(r, 10));
     leases.hanging = undefined;
@@ -259,18 +249,11 @@ describe('leading', () => {
   it('on shutdown releases the Lease as ReleaseOnCancel does: holderIdentity "", leaseDurationSeconds 1', async () => {
     const leases = new FakeLeases();
     const stop = new AbortController();
-    const elector = new LeaderElector(
-      leases,
-      {
-        namespace: 'kube-system',
-        name: 'l',
-        identity: 'a',
-        leaseDurationMs: 300,
-        renewDeadlineMs: 200,
-        retryPeriodMs: 20,
-      },
-      { onStartedLeading: () => stop.abort(), onStoppedLeading: () => {}, log: () => {} },
-    );
+    const elector = new LeaderElector(leases, FAST, {
+      onStartedLeading: () => stop.abort(),
+      onStoppedLeading: () => {},
+      log: () => {},
+    });
     expect(await elector.run(stop.signal)).toBe('stopped');
     expect(leases.lease?.spec).toMatchObject({
       holderIdentity: '',
