@@ -1,3 +1,5 @@
+import { KUBELET_SERVING_SIGNER } from '@kubectl-certs/core';
+
 /** The least an approver needs: read CSRs and Nodes, update approvals, approve for one signer. */
 export const APPROVER_RULES = [
   {
@@ -13,7 +15,7 @@ export const APPROVER_RULES = [
   {
     apiGroups: ['certificates.k8s.io'],
     resources: ['signers'],
-    resourceNames: ['kubernetes.io/kubelet-serving'],
+    resourceNames: [KUBELET_SERVING_SIGNER],
     verbs: ['approve'],
   },
   { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },

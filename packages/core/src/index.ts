@@ -1,3 +1,4 @@
+export * from './csr-policy/csr-state.ts';
 export * from './csr-policy/decide-all.ts';
 export * from './csr-policy/evaluate.ts';
 export * from './csr-policy/node-dependence.ts';

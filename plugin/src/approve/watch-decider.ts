@@ -1,4 +1,9 @@
-import { type Decision, KUBELET_SERVING_SIGNER, mayChangeWithNode, requesterNode } from '@kubectl-certs/core';
+import {
+  type Decision,
+  isPendingKubeletServing,
+  mayChangeWithNode,
+  requesterNode,
+} from '@kubectl-certs/core';
 import pLimit from 'p-limit';
 import type { CsrItem } from '../kube/csr-objects.ts';
 import { act } from './act.ts';
@@ -47,8 +52,6 @@ interface Tracked {
   /** The end of the re-evaluation window. */
   windowTimer?: NodeJS.Timeout;
 }
-
-const FINAL_CONDITIONS = ['Approved', 'Denied', 'Failed'];
 
 /**
  * The deciding half of --watch and of the approver, fed by watch events: decides each pending
@@ -155,9 +158,8 @@ export class WatchDecider {
 
   private pendingAndSelected(i: CsrItem): boolean {
     const r = i.request;
-    const pending = !r.conditions.some((c) => FINAL_CONDITIONS.includes(c.type));
     const selected = this.s.selection.all || this.s.selection.nodes.includes(requesterNode(r) ?? '');
-    return r.signerName === KUBELET_SERVING_SIGNER && pending && selected;
+    return isPendingKubeletServing(r) && selected;
   }
 
   /** Decided by someone else (or by us, seen in the watch): nothing more to do. */

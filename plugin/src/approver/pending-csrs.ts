@@ -1,9 +1,15 @@
-import { crowding, formatSans, type PendingCsr, parseRequest, requesterNode } from '@kubectl-certs/core';
+import {
+  crowding,
+  csrState,
+  formatSans,
+  KUBELET_SERVING_SIGNER,
+  type PendingCsr,
+  parseRequest,
+  requesterNode,
+} from '@kubectl-certs/core';
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { type CsrItem, toCsrItem } from '../kube/csr-objects.ts';
 import type { PendingSummary } from './metrics.ts';
-
-const SIGNER = 'kubernetes.io/kubelet-serving';
 
 export interface Plan {
   /** Pending CSRs to hand to the decider now. */
@@ -58,11 +64,11 @@ export class PendingCsrs {
    */
   listed(o: V1CertificateSigningRequest): V1CertificateSigningRequest {
     const { name, uid, resourceVersion, creationTimestamp } = o.metadata ?? {};
-    if (o.spec.signerName !== SIGNER)
+    if (o.spec.signerName !== KUBELET_SERVING_SIGNER)
       return { metadata: { name, uid }, spec: { signerName: o.spec.signerName, request: '' } };
     const key = uidOf(o);
     const item = toCsrItem(o);
-    const state = stateOf(item);
+    const state = csrState(item.request);
     if (!this.seen.has(key)) this.seen.set(key, this.seq++); // in list order, as upsert would
     if (state === 'pending') return o;
     if (state === 'approved') this.factsOf(key, item);
@@ -75,11 +81,11 @@ export class PendingCsrs {
 
   /** An ADDED or MODIFIED object; the CSR as the decider sees it, or undefined when not ours. */
   upsert(o: V1CertificateSigningRequest): CsrItem | undefined {
-    if (o.spec.signerName !== SIGNER) return undefined;
+    if (o.spec.signerName !== KUBELET_SERVING_SIGNER) return undefined;
     const key = uidOf(o);
     if (!this.seen.has(key)) this.seen.set(key, this.seq++);
     const item = toCsrItem(o);
-    const state = stateOf(item);
+    const state = csrState(item.request);
     if (state === 'pending') this.items.set(key, item);
     else this.items.delete(key);
     if (state === 'approved') this.approved.add(key);
@@ -187,13 +193,6 @@ export class PendingCsrs {
     }
     return this.facts.get(key);
   }
-}
-
-/** Approved (it may supersede), Denied or Failed (out of the picture), or still pending. */
-function stateOf(i: CsrItem): 'pending' | 'approved' | 'final' {
-  const types = i.request.conditions.map((c) => c.type);
-  if (types.some((t) => t === 'Denied' || t === 'Failed')) return 'final';
-  return types.includes('Approved') ? 'approved' : 'pending';
 }
 
 function uidOf(o: V1CertificateSigningRequest): string {

@@ -3,6 +3,7 @@ import {
   type CertificateInfo,
   type FoundCertificate,
   type KnownCas,
+  KUBELET_SERVING_SIGNER,
   PREVIOUS_CA_KEY,
   parseCertificates,
   preferredAddress,
@@ -32,7 +33,7 @@ export interface ScanSettings {
 }
 
 const KUBELET_SIGNERS: Record<string, string> = {
-  'kubernetes.io/kubelet-serving': 'kubelet serving (CSR)',
+  [KUBELET_SERVING_SIGNER]: 'kubelet serving (CSR)',
   'kubernetes.io/kube-apiserver-client-kubelet': 'kubelet client (CSR)',
 };
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   type CertificateInfo,
+  isPendingKubeletServing,
   judgeKubelet,
   type KubeletEvidence,
   type KubeletVerdict,
@@ -86,9 +87,7 @@ async function listPendingServingCsrs(
 ): Promise<{ ok: true; items: CsrItems } | { ok: false; error: string }> {
   try {
     const r = await listCsrs(certs, timeoutMs);
-    const items = r.items.filter(
-      (i) => i.request.signerName === 'kubernetes.io/kubelet-serving' && i.request.conditions.length === 0,
-    );
+    const items = r.items.filter((i) => isPendingKubeletServing(i.request));
     return { ok: true, items };
   } catch (e) {
     return { ok: false, error: describeApiError(e, 'listing CSRs', server).message };

@@ -1,3 +1,4 @@
+import { KUBELET_SERVING_SIGNER } from '@kubectl-certs/core';
 import type { AuthorizationV1Api } from '@kubernetes/client-node';
 import { UserError } from '../user-error.ts';
 import { withTimeout } from './timeout.ts';
@@ -94,6 +95,6 @@ export const APPROVER_PERMISSIONS: readonly Permission[] = [
     verb: 'approve',
     group: 'certificates.k8s.io',
     resource: 'signers',
-    name: 'kubernetes.io/kubelet-serving',
+    name: KUBELET_SERVING_SIGNER,
   },
 ];

@@ -1,13 +1,7 @@
 import { type CsrInfo, parseCsr, verifyCsrSignatures } from '../x509/csr.ts';
+import { isPendingKubeletServing } from './csr-state.ts';
 import { evaluate } from './evaluate.ts';
-import {
-  type CsrRequest,
-  type Decision,
-  type DnsAnswer,
-  KUBELET_SERVING_SIGNER,
-  type PolicyInput,
-  type PolicyOptions,
-} from './types.ts';
+import type { CsrRequest, Decision, DnsAnswer, PolicyInput, PolicyOptions } from './types.ts';
 
 /**
  * Each request object's parse, kept while the object lives: the approver parses a CSR to plan
@@ -33,14 +27,6 @@ function parseFresh(csr: CsrRequest): PolicyInput['parsed'] {
   }
 }
 
-/** Cheap pre-filter: only pending kubelet-serving CSRs are worth parsing and verifying. */
-function inScope(csr: CsrRequest): boolean {
-  return (
-    csr.signerName === KUBELET_SERVING_SIGNER &&
-    !csr.conditions.some((c) => ['Approved', 'Denied', 'Failed'].includes(c.type))
-  );
-}
-
 /**
  * Decides many CSRs at once: parses them, verifies all signatures concurrently (WebCrypto is
  * asynchronous, so a batch is several times faster than one by one), then evaluates each.
@@ -52,7 +38,8 @@ export async function decideAll(
   dns?: Map<string, DnsAnswer>,
 ): Promise<Decision[]> {
   const parsed = csrs.map((c) =>
-    inScope(c) ? parseRequest(c) : ({ ok: false, error: 'not in scope' } as const),
+    // Cheap pre-filter: only pending kubelet-serving CSRs are worth parsing and verifying.
+    isPendingKubeletServing(c) ? parseRequest(c) : ({ ok: false, error: 'not in scope' } as const),
   );
   const toVerify = parsed.flatMap((p, i) => (p.ok ? [{ i, csr: p.value }] : []));
   const verified = await verifyCsrSignatures(toVerify.map((v) => v.csr as CsrInfo));
