@@ -125,7 +125,8 @@ describe('approver run when the API server holds a request: a timeout is "not no
     const name = `csr-${node.name}`;
     faults.holdApprovalOnce = name;
     await fileServingCsr(cluster, node, { name });
-    await waitForIssued(cluster, name, 30_000);
+    // On a loaded machine the retries can miss the 2s bound too, and the backoff doubles (1, 2, 4, 8, 16s).
+    await waitForIssued(cluster, name, 60_000);
     expect(proxy.stalled).toContain(`PUT ${CSRS}/${name}/approval`);
     expect(stdout).toMatch(
       new RegExp(
