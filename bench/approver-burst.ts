@@ -13,7 +13,7 @@ import { type Benchmark, median } from './harness.ts';
 const NODES = 200;
 const CONCURRENCY = 8; // approver run's --concurrency default, for both
 /** Interleaved rounds of each (the approver's burst, the floor's), alternating which goes first. */
-const ROUNDS = 3;
+const ROUNDS = 5;
 const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const EVENTS = '/api/v1/namespaces/default/events';
 

@@ -26,3 +26,8 @@ export function keepYoungGenerationSmall(): void {
 export function optimizeHeapForSize(): void {
   setFlagsFromString('--optimize-for-size');
 }
+
+/** Undoes optimizeHeapForSize: while the approver works, its collections go for speed again. */
+export function optimizeHeapForSpeed(): void {
+  setFlagsFromString('--no-optimize-for-size');
+}

@@ -86,12 +86,14 @@ export class PendingCsrs {
     if (!this.seen.has(key)) this.seen.set(key, this.seq++);
     const item = toCsrItem(o);
     const state = csrState(item.request);
+    // The same state as before (an approved CSR given its certificate): crowding has nothing new to read.
+    const before = this.items.has(key) ? 'pending' : this.approved.has(key) ? 'approved' : undefined;
     if (state === 'pending') this.items.set(key, item);
     else this.items.delete(key);
     if (state === 'approved') this.approved.add(key);
     else this.approved.delete(key);
     const f = state === 'final' ? this.facts.get(key) : this.factsOf(key, item);
-    if (f) {
+    if (f && state !== before) {
       const mine = this.byNode.get(f.node) ?? new Set<string>();
       if (state === 'final') mine.delete(key);
       else mine.add(key);

@@ -79,7 +79,7 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 4 
       concurrency: flags.concurrency,
     };
     if (flags.watch)
-      return watchMode(this, kc, settings, g.output, {
+      return watchMode(kc, settings, g.output, {
         ...DEFAULT_TUNING,
         recheckWindowMs: parseDuration(flags['recheck-window'], '--recheck-window'),
         recheckMax: flags['recheck-max'],
@@ -105,7 +105,6 @@ Exit status: 0 when nothing was refused, 3 when at least one CSR was refused, 4 
 
 /** --watch: one line (or JSON/YAML document) per decision, as it is made; stops cleanly on a signal. */
 async function watchMode(
-  cmd: ApproveServing,
   kc: import('@kubernetes/client-node').KubeConfig,
   settings: import('../approve/settings.ts').ApproveSettings,
   output: 'table' | 'json' | 'yaml',
@@ -127,7 +126,7 @@ async function watchMode(
     signal: stop.signal,
     log: (line) => process.stderr.write(`${line}\n`),
     onItem: (item) => {
-      cmd.log(renderWatchItem(item, output, new Date(), first));
+      process.stdout.write(`${renderWatchItem(item, output, new Date(), first)}\n`);
       first = false;
     },
   });
