@@ -24,7 +24,7 @@ export async function approveServing(kc: KubeConfig, s: ApproveSettings): Promis
     const named = s.selection.names.length
       ? await readNamed(certs, s.selection.names, s.timeoutMs)
       : undefined;
-    const batches = named ? [named.items] : csrPages(certs, s.timeoutMs);
+    const batches = named ? [named.items] : csrPages(kc, s.timeoutMs);
     const report = await decideBatches(approveClient(kc, s.timeoutMs), batches, named !== undefined, s);
     return [...report, ...(named?.missing ?? [])];
   } catch (e) {
