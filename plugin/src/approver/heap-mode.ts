@@ -10,7 +10,7 @@ export const HEAP_IDLE_MS = 10_000;
  * What V8 optimises the approver's heap for. Idle (nearly always), for size: --optimize-for-size
  * makes full collections give memory back, which keeps 5,000 known CSRs and Nodes under 150 MB.
  * While it works, for speed: that flag also grows the old generation by small steps, so a burst
- * of 1,000 CSRs ran many more full collections and took about a third more of the approver's CPU,
+ * of 1,000 CSRs ran many more full collections and took about a fifth more of the approver's CPU,
  * CPU that two shared cores then lack for the API server (BENCHMARKS.md, approver-burst).
  */
 export class HeapMode {
