@@ -15,7 +15,8 @@ export interface ApproveClient {
   server: string;
   listNodes(): Promise<NodeFacts[]>;
   readCsr(name: string): Promise<V1CertificateSigningRequest>;
-  replaceApproval(name: string, body: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest>;
+  /** Writes the approval subresource; the answer is not read (the watch or a re-read tells what it became). */
+  replaceApproval(name: string, body: V1CertificateSigningRequest): Promise<void>;
   /** A and AAAA records of one name. */
   resolveDns(name: string): Promise<DnsAnswer>;
   /** 'exists' when an Event of that name is there already (409): the decision is recorded. */

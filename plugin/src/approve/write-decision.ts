@@ -36,7 +36,7 @@ export async function writeDecision(
   csr: V1CertificateSigningRequest,
   d: Decision,
   timeoutMs: number,
-): Promise<V1CertificateSigningRequest> {
+): Promise<void> {
   const c = conditionFor(d);
   const body: V1CertificateSigningRequest = {
     ...csr,

@@ -26,7 +26,7 @@ import { readServedChain } from '../kube/tls-probe.ts';
 import { runWatchLoop } from '../kube/watch-loop.ts';
 import { EVENT_FLUSH_MAX, EVENT_FLUSH_MS, EventQueue } from './event-queue.ts';
 import { writeEvent } from './event-write.ts';
-import { EVENT_NAMESPACE, eventFor } from './events.ts';
+import { EVENT_NAMESPACE, eventOf, eventSummary } from './events.ts';
 import type { HeapMode } from './heap-mode.ts';
 import { serveHttp } from './http-server.ts';
 import { IssuedExpiry } from './issued-expiry.ts';
@@ -122,16 +122,19 @@ export async function runApprover(kc: KubeConfig, s: ApproverSettings): Promise<
     s.heap?.working();
     metrics.recordRow(row, Date.now());
     s.onItem(row);
-    const event = eventFor(row, item, s.lease.identity, new Date());
+    const summary = eventSummary(row);
+    if (!summary) return undefined;
     // A refusal evaluated again with the same outcome says nothing new: one Event for it.
-    const key = event && `${event.reason}\n${event.message}`;
-    if (event && lastEvent.get(item.request.name) === key) return undefined;
-    if (event) lastEvent.set(item.request.name, key as string);
-    if (event)
-      return events.add(
-        (signal) => writeEvent(client, event, row.name, eventWrites, signal),
-        `${row.name} ${event.reason}`,
-      );
+    const key = `${summary.reason}\n${summary.message}`;
+    if (lastEvent.get(item.request.name) === key) return undefined;
+    lastEvent.set(item.request.name, key);
+    // Built when written, not now: in a burst, the Events (and their names' hashes) wait anyway.
+    const now = new Date();
+    return events.add(
+      (signal) =>
+        writeEvent(client, eventOf(summary, item, s.lease.identity, now), row.name, eventWrites, signal),
+      `${row.name} ${summary.reason}`,
+    );
   };
 
   /** Hands the pending CSRs to the decider: the newest per node and SANs, within the per-node cap. */

@@ -16,6 +16,20 @@ export const EVENT_COMPONENT = 'kubectl-certs-approver';
 /** Events of cluster-scoped objects go to this namespace, as client-go's recorder puts them. */
 export { EVENT_NAMESPACE };
 
+/** What an Event of a row says (reason, message, type), or undefined when the row is not a decision. */
+export function eventSummary(
+  row: ReportItem,
+): { reason: string; message: string; type: 'Normal' | 'Warning' } | undefined {
+  const kind = eventKind(row);
+  if (!kind) return undefined;
+  const failing = row.checks.filter((c) => c.outcome === 'fail').map((c) => `${c.id}: ${c.message}`);
+  const message =
+    kind === 'approved'
+      ? `approved: every check passed (${row.checks.filter((c) => c.outcome === 'pass').length} checks)`
+      : `${row.action === 'denied' ? 'refused and denied' : kind === 'superseded' ? 'superseded' : 'refused, left Pending'}: ${failing.join('; ')}`;
+  return { reason: EVENT_REASON[kind], message, type: kind === 'approved' ? 'Normal' : 'Warning' };
+}
+
 /**
  * The Event for a row acted on, or undefined when the row is not a decision (undecided, error,
  * ignored). Its message names every failing check, so `kubectl describe csr` says why.
@@ -26,15 +40,18 @@ export function eventFor(
   instance: string,
   now: Date,
 ): CoreV1Event | undefined {
-  const kind = eventKind(row);
-  if (!kind) return undefined;
-  const failing = row.checks.filter((c) => c.outcome === 'fail').map((c) => `${c.id}: ${c.message}`);
-  const message =
-    kind === 'approved'
-      ? `approved: every check passed (${row.checks.filter((c) => c.outcome === 'pass').length} checks)`
-      : `${row.action === 'denied' ? 'refused and denied' : kind === 'superseded' ? 'superseded' : 'refused, left Pending'}: ${failing.join('; ')}`;
+  const summary = eventSummary(row);
+  return summary && eventOf(summary, item, instance, now);
+}
+
+/** The Event that says `summary` of the CSR `item`, written by `instance`. */
+export function eventOf(
+  { reason, message, type }: NonNullable<ReturnType<typeof eventSummary>>,
+  item: CsrItem,
+  instance: string,
+  now: Date,
+): CoreV1Event {
   const meta = item.object.metadata ?? {};
-  const reason = EVENT_REASON[kind];
   return approverEvent(
     {
       metadata: { name: eventName(meta.name ?? '', meta.uid ?? '', reason, message) },
@@ -47,7 +64,7 @@ export function eventFor(
       },
       reason,
       message,
-      type: kind === 'approved' ? 'Normal' : 'Warning',
+      type,
     },
     instance,
     now,

@@ -47,6 +47,25 @@ export async function requestJson<T>(
 }
 
 /**
+ * A call whose answer is only its status (a write whose returned object nobody reads): a 2xx
+ * answer's body is drained unparsed, an error's is read for its message as requestJson does.
+ */
+export async function requestStatus(
+  kc: KubeConfig,
+  method: string,
+  path: string,
+  body?: unknown,
+  silentMs = ABANDONED_CALL_MS,
+): Promise<void> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const res = await send(kc, method, path, payload, undefined, silentMs);
+  const code = res.statusCode ?? 0;
+  if (code < 200 || code > 299)
+    throw new ApiHttpError(code, await readAll(res), res.headers as Record<string, string>);
+  await drain(res);
+}
+
+/**
  * A GET whose answer is read as it streams (a watch): resolves with the response once its headers
  * are in (a status other than 2xx is an ApiHttpError, its body read), or rejects on a network error.
  * `signal` aborts the request and ends the stream.
@@ -104,6 +123,18 @@ async function send(
     });
     req.on('error', reject);
     req.end(payload);
+  });
+}
+
+/** Reads an answer to its end without keeping it (the socket goes back to the agent's pool). */
+function drain(res: IncomingMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    res.on('error', reject);
+    res.on('end', resolve);
+    res.on('close', () => {
+      if (!res.complete) reject(new Error('the answer was cut short'));
+    });
+    res.resume();
   });
 }
 

@@ -53,10 +53,7 @@ export class FakeCluster implements ApproveClient {
     return structuredClone(csr);
   }
 
-  async replaceApproval(
-    name: string,
-    body: V1CertificateSigningRequest,
-  ): Promise<V1CertificateSigningRequest> {
+  async replaceApproval(name: string, body: V1CertificateSigningRequest): Promise<void> {
     this.beforeWrite?.(name);
     this.fault('replaceApproval');
     const stored = this.csrs.get(name);
@@ -71,7 +68,6 @@ export class FakeCluster implements ApproveClient {
       resourceVersion: String(Number(stored.metadata?.resourceVersion) + 1),
     };
     this.csrs.set(name, next);
-    return next;
   }
 
   async resolveDns(name: string): Promise<DnsAnswer> {
