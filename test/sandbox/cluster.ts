@@ -25,6 +25,7 @@ interface State {
   dir: string;
   server: string;
   apiPort: number;
+  etcdUrl: string;
   caCertFile: string;
   caKeyFile: string;
 }
@@ -35,6 +36,8 @@ export class Cluster {
   readonly server: string;
   /** The API server listens on every address of this machine at this port (real nodes reach it over their veth). */
   readonly apiPort: number;
+  /** etcd's client URL (plain HTTP on loopback): for benchmarks that reset its history between runs. */
+  readonly etcdUrl: string;
   readonly ca: KeyPair;
   readonly admin: Credentials;
   readonly adminKubeconfig: string;
@@ -43,6 +46,7 @@ export class Cluster {
     this.dir = state.dir;
     this.server = state.server;
     this.apiPort = state.apiPort;
+    this.etcdUrl = state.etcdUrl;
     this.ca = {
       certFile: state.caCertFile,
       keyFile: state.caKeyFile,
@@ -180,6 +184,7 @@ async function boot(
     dir,
     server,
     apiPort,
+    etcdUrl: `http://127.0.0.1:${etcdPort}`,
     caCertFile: join(pki, 'ca.crt'),
     caKeyFile: join(pki, 'ca.key'),
   };
