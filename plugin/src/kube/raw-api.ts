@@ -38,12 +38,7 @@ export async function requestJson<T>(
   body?: unknown,
   silentMs = ABANDONED_CALL_MS,
 ): Promise<T> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const res = await send(kc, method, path, payload, undefined, silentMs);
-  const text = await readAll(res);
-  const code = res.statusCode ?? 0;
-  if (code < 200 || code > 299) throw new ApiHttpError(code, text, res.headers as Record<string, string>);
-  return JSON.parse(text) as T;
+  return JSON.parse(await readAll(await call(kc, method, path, body, silentMs))) as T;
 }
 
 /**
@@ -57,12 +52,7 @@ export async function requestStatus(
   body?: unknown,
   silentMs = ABANDONED_CALL_MS,
 ): Promise<void> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const res = await send(kc, method, path, payload, undefined, silentMs);
-  const code = res.statusCode ?? 0;
-  if (code < 200 || code > 299)
-    throw new ApiHttpError(code, await readAll(res), res.headers as Record<string, string>);
-  await drain(res);
+  await drain(await call(kc, method, path, body, silentMs));
 }
 
 /**
@@ -75,7 +65,23 @@ export async function openStream(
   path: string,
   signal: AbortSignal,
 ): Promise<IncomingMessage> {
-  const res = await send(kc, 'GET', path, undefined, signal);
+  return succeeded(await send(kc, 'GET', path, undefined, signal));
+}
+
+/** Sends `body` as JSON; the answer once its headers are in, if its status is 2xx. */
+async function call(
+  kc: KubeConfig,
+  method: string,
+  path: string,
+  body: unknown,
+  silentMs: number,
+): Promise<IncomingMessage> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return succeeded(await send(kc, method, path, payload, undefined, silentMs));
+}
+
+/** The answer, or an ApiHttpError with its body when its status is not 2xx. */
+async function succeeded(res: IncomingMessage): Promise<IncomingMessage> {
   const code = res.statusCode ?? 0;
   if (code < 200 || code > 299)
     throw new ApiHttpError(code, await readAll(res), res.headers as Record<string, string>);
