@@ -28,8 +28,9 @@ function parseFresh(csr: CsrRequest): PolicyInput['parsed'] {
 }
 
 /**
- * Decides many CSRs at once: parses them, verifies all signatures concurrently (WebCrypto is
- * asynchronous, so a batch is several times faster than one by one), then evaluates each.
+ * Decides many CSRs at once: parses them, verifies their signatures (a large batch concurrently
+ * in the threadpool, several times faster than one by one; a small one in-line, see
+ * THREADPOOL_BATCH), then evaluates each.
  */
 export async function decideAll(
   csrs: readonly CsrRequest[],

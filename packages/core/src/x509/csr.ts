@@ -123,31 +123,52 @@ const SIGNATURE_ALGORITHMS: Record<string, { hash: string | null; key: PublicKey
   '1.3.101.112': { hash: null, key: 'Ed25519' },
 };
 
+/** What node:crypto verifies a request's signature with; undefined when its algorithm is not one a kubelet may use. */
+function verifyArgs(csr: CsrInfo) {
+  const alg = SIGNATURE_ALGORITHMS[csr.signatureAlgorithm];
+  if (!alg || alg.key !== csr.publicKey.algorithm) return undefined;
+  const key = { key: Buffer.from(csr.spki), format: 'der', type: 'spki' } as const;
+  return [alg.hash, csr.tbs, key, csr.signature] as const;
+}
+
 /**
  * Whether the request is signed by the key it contains (proof the requester holds that key),
  * over the exact bytes it was signed as. SHA-1, RSA-PSS and anything unknown count as not
  * verified. node:crypto's callback form runs in the threadpool, so many overlap.
  */
 export function verifyCsrSignature(csr: CsrInfo): Promise<boolean> {
-  const alg = SIGNATURE_ALGORITHMS[csr.signatureAlgorithm];
-  if (!alg || alg.key !== csr.publicKey.algorithm) return Promise.resolve(false);
+  const args = verifyArgs(csr);
+  if (!args) return Promise.resolve(false);
   return new Promise((resolve) => {
     try {
-      cryptoVerify(
-        alg.hash,
-        csr.tbs,
-        { key: Buffer.from(csr.spki), format: 'der', type: 'spki' },
-        csr.signature,
-        (err, ok) => resolve(!err && ok),
-      );
+      cryptoVerify(...args, (err, ok) => resolve(!err && ok));
     } catch {
       resolve(false);
     }
   });
 }
 
-/** Verifies many signatures with at most `concurrency` in flight. */
+/** The same check on this thread. */
+function verifyCsrSignatureNow(csr: CsrInfo): boolean {
+  const args = verifyArgs(csr);
+  try {
+    return args !== undefined && cryptoVerify(...args);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Smaller batches are verified on this thread: handing a check to the threadpool and back cost
+ * more CPU than the check (about 220-330 µs a P-256 request, against 120-160 µs in-line), which
+ * pays off only when many overlap on a free core. The approver decides a burst a few CSRs at a
+ * time, and its CPU is what the API server beside it lacks.
+ */
+export const THREADPOOL_BATCH = 16;
+
+/** Verifies many signatures, in order; from THREADPOOL_BATCH on with at most `concurrency` in flight in the threadpool. */
 export async function verifyCsrSignatures(csrs: readonly CsrInfo[], concurrency = 64): Promise<boolean[]> {
+  if (csrs.length < THREADPOOL_BATCH) return csrs.map(verifyCsrSignatureNow);
   const results: boolean[] = new Array(csrs.length).fill(false);
   let next = 0;
   const worker = async () => {
