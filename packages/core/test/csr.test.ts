@@ -58,6 +58,7 @@ describe('parseCsr', () => {
     const c = parseCsr(req.toString('pem'));
     expect(c.publicKey).toEqual({ algorithm: 'Ed25519' });
     expect(await verifyCsrSignature(c)).toBe(true);
+    expect(await verifyCsrSignatures([c])).toEqual([true]);
   });
 });
 
@@ -66,8 +67,10 @@ describe('CSR signature verification', () => {
     ['an openssl EC P-256 request', () => kubeletLike.csr, true],
     ['an openssl RSA request', () => ssl.csr(['CN = r'], ['DNS:r'], 'rsa2048').csr, true],
     ['a request whose signature was altered', () => tamper(kubeletLike.csr), false],
-  ])('%s verifies: %s', async (_name, make, expected) => {
-    expect(await verifyCsrSignature(parseCsr(make()))).toBe(expected);
+  ])('%s verifies: %s (in the threadpool and in-line)', async (_name, make, expected) => {
+    const c = parseCsr(make());
+    expect(await verifyCsrSignature(c)).toBe(expected);
+    expect(await verifyCsrSignatures([c])).toEqual([expected]);
   });
 
   // Both ways a batch is verified: in-line (a few, as the approver's burst) and in the threadpool.
