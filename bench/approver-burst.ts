@@ -401,51 +401,42 @@ export const approverBurst: Benchmark = {
         );
       }
       await apiCall(cluster.admin, 'GET', '/healthz');
-      const med = <T>(xs: T[], f: (x: T) => number) => median(xs.map(f));
+      // Each row: a median over our bursts against the same measure's median over the floor's.
+      const PEER = 'bare approval loop';
+      const s = (b: Burst) => b.totalMs / 1000;
+      const row = <B extends Burst>(
+        what: string,
+        xs: B[],
+        f: (b: B) => number,
+        g: (b: Burst) => number,
+        unit: string,
+      ) => ({
+        what,
+        figure: median(xs.map(f)),
+        peer: PEER,
+        peerFigure: median(floor.map(g)),
+        unit,
+      });
+      const p50 = (b: Burst) => b.p50;
+      const p99 = (b: Burst) => b.p99;
       return [
+        row('p50 creation → Approved', ours, p50, p50, 'ms'),
+        { ...row('p99 creation → Approved', ours, p99, p99, 'ms'), target: '<= 2 s' },
         {
-          what: 'p50 creation → Approved',
-          figure: med(ours, (b) => b.p50),
-          peer: 'bare approval loop',
-          peerFigure: med(floor, (b) => b.p50),
-          unit: 'ms',
-        },
-        {
-          what: 'p99 creation → Approved',
-          figure: med(ours, (b) => b.p99),
-          peer: 'bare approval loop',
-          peerFigure: med(floor, (b) => b.p99),
-          unit: 'ms',
-          target: '<= 2 s',
-        },
-        {
-          what: `all 1,000 approved (wall, median of ${ROUNDS} interleaved rounds)`,
-          figure: med(ours, (b) => b.totalMs) / 1000,
-          peer: 'bare approval loop',
-          peerFigure: med(floor, (b) => b.totalMs) / 1000,
-          unit: 's',
+          ...row(`all 1,000 approved (wall, median of ${ROUNDS} interleaved rounds)`, ours, s, s, 's'),
           target: '<= 1.3x',
         },
+        row('p99, first burst after the approver starts', fresh, p99, p99, 'ms'),
+        row('all 1,000 approved, first burst after the approver starts', fresh, s, s, 's'),
         {
-          what: 'p99, first burst after the approver starts',
-          figure: med(fresh, (b) => b.p99),
-          peer: 'bare approval loop',
-          peerFigure: med(floor, (b) => b.p99),
-          unit: 'ms',
-        },
-        {
-          what: 'all 1,000 approved, first burst after the approver starts',
-          figure: med(fresh, (b) => b.totalMs) / 1000,
-          peer: 'bare approval loop',
-          peerFigure: med(floor, (b) => b.totalMs) / 1000,
-          unit: 's',
-        },
-        {
-          what: "all 1,000 approvals' Events written (wall, same start)",
-          figure: med(ours, (b) => b.eventsMs) / 1000,
-          peer: 'bare approval loop (writes no Events)',
-          peerFigure: med(floor, (b) => b.totalMs) / 1000,
-          unit: 's',
+          ...row(
+            "all 1,000 approvals' Events written (wall, same start)",
+            ours,
+            (b) => b.eventsMs / 1000,
+            s,
+            's',
+          ),
+          peer: `${PEER} (writes no Events)`,
         },
       ];
     } finally {
